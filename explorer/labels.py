@@ -1,0 +1,34 @@
+"""Self-describing attributes on solved datasets (CF-style, so other tools read them)."""
+
+from __future__ import annotations
+
+import xarray as xr
+
+from kernels.spec import ModelSpec
+
+
+def annotate(ds: xr.Dataset, spec: ModelSpec) -> xr.Dataset:
+    """Attach meanings, categorical labels and flag names from the model declaration."""
+    for name in ds.data_vars:
+        output = spec.output(name)
+        attrs = {"long_name": output.meaning, "depends_on": list(output.depends_on)}
+        if output.labels:
+            attrs["flag_values"] = list(output.labels)
+            attrs["flag_meanings"] = " ".join(
+                label.replace(" ", "_") for label in output.labels.values()
+            )
+        if name == "flags" and spec.flag_names:
+            attrs["flag_masks"] = list(spec.flag_names)
+            attrs["flag_meanings"] = " ".join(_token(label) for label in spec.flag_names.values())
+        ds[name].attrs.update(attrs)
+    for param in spec.parameters:
+        if param.name in ds.coords:
+            ds[param.name].attrs.update(
+                long_name=param.meaning, symbol=param.symbol, domain=str(param.domain)
+            )
+    return ds
+
+
+def _token(label: str) -> str:
+    """A flag description as one whitespace-free token, as CF flag_meanings requires."""
+    return "_".join(label.split())
