@@ -19,14 +19,26 @@ def flag_set(bits: int) -> set:
 @pytest.mark.parametrize("game", ["revisionist", "status_quo"])
 def test_kernel_matches_reference_on_random_points(game):
     params = random_points(seed=20261125, n=N_POINTS, game=game)
-    ds = explorer.solve(game=game, **params)
-    expected = [solve_reference(game, "linear", point(params, i)) for i in range(N_POINTS)]
-
-    outcome = np.array([e["outcome"] for e in expected])
-    np.testing.assert_array_equal(ds.outcome.values, outcome)
+    outcome = assert_matches_reference(game, "linear", params)
     # Every branch of the game is exercised, not just one.
     wanted = {1, 2} if game == "status_quo" else {0, 1, 2}
     assert wanted <= set(np.unique(outcome))
+
+
+@pytest.mark.parametrize("rho_form", ["quadratic", "sqrt"])
+def test_nonlinear_forms_match_reference(rho_form):
+    outcome = assert_matches_reference("revisionist", rho_form, random_points(seed=7, n=20_000))
+    if rho_form == "sqrt":  # rho*sqrt(theta) > theta for theta < rho**2: invalid points
+        assert (outcome == -1).any()
+
+
+def assert_matches_reference(game, rho_form, params):
+    """Kernel == reference at every point: outcomes, flags, paper_agrees; floats to 1e-12."""
+    ds = explorer.solve(game=game, rho_form=rho_form, **params)
+    n = ds.outcome.size
+    expected = [solve_reference(game, rho_form, point(params, i)) for i in range(n)]
+    outcome = np.array([e["outcome"] for e in expected])
+    np.testing.assert_array_equal(ds.outcome.values, outcome)
     for name in FLOATS:
         np.testing.assert_allclose(
             ds[name].values,
@@ -37,27 +49,8 @@ def test_kernel_matches_reference_on_random_points(game):
             err_msg=name,
         )
     np.testing.assert_array_equal(ds.paper_agrees.values, [e["paper_agrees"] for e in expected])
-    flags = [flag_set(int(b)) for b in ds.flags.values]
-    assert flags == [e["flags"] for e in expected]
-
-
-@pytest.mark.parametrize("rho_form", ["quadratic", "sqrt"])
-def test_nonlinear_forms_match_reference(rho_form):
-    params = random_points(seed=7, n=20_000)
-    ds = explorer.solve(rho_form=rho_form, **params)
-    expected = [solve_reference("revisionist", rho_form, point(params, i)) for i in range(20_000)]
-    np.testing.assert_array_equal(ds.outcome.values, [e["outcome"] for e in expected])
-    assert -1 in ds.outcome.values or rho_form == "quadratic"  # sqrt breaks rho <= theta
-    for name in FLOATS:
-        np.testing.assert_allclose(
-            ds[name].values,
-            [e[name] for e in expected],
-            rtol=1e-12,
-            atol=1e-15,
-            equal_nan=True,
-            err_msg=name,
-        )
     assert [flag_set(int(b)) for b in ds.flags.values] == [e["flags"] for e in expected]
+    return outcome
 
 
 def test_derivatives_match_finite_differences():
