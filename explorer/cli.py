@@ -92,3 +92,51 @@ def solve(assignments: tuple[str, ...], game: str, rho_form: str) -> None:
     fixed = ", ".join(f"{n}={float(ds[n]):g}" for n in ds.coords if ds[n].ndim == 0)
     click.echo(f"{game} game, rho_form={rho_form}; fixed: {fixed}\n")
     click.echo(format_table(ds, TABLE_COLUMNS))
+
+
+@main.command()
+@click.argument("config_path", metavar="CONFIG", type=click.Path(dir_okay=False))
+@click.option("--store", "store_url", help="Local path or fsspec URL (default: the config's).")
+@click.option("--workers", type=click.IntRange(min=1), help="Local dask workers (default: cores).")
+@click.option("--processes", is_flag=True, help="Local dask processes instead of threads.")
+@click.option("--scheduler", "address", help="Address of a running dask scheduler.")
+@click.option("--scheduler-file", type=click.Path(exists=True, dir_okay=False),
+              help="A dask scheduler file (as dask-jobqueue and dask-mpi write).")
+@click.option("--resume", is_flag=True, help="Finish an interrupted run of the same config.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing store.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def run(config_path, store_url, workers, processes, address, scheduler_file, resume, overwrite,
+        quiet) -> None:
+    """Run the sweep defined in CONFIG into a zarr store."""
+    from explorer.config import ConfigError, load_config
+    from explorer.execute import Scheduler
+    from explorer.store import StoreError
+    from explorer.summary import describe_run
+    from explorer.sweep import run_sweep
+
+    if address and scheduler_file:
+        raise click.UsageError("give --scheduler or --scheduler-file, not both")
+    if resume and overwrite:
+        raise click.UsageError("give --resume or --overwrite, not both")
+    try:
+        config = load_config(config_path)
+        scheduler = Scheduler("processes" if processes else "threads", workers, address,
+                              scheduler_file)
+        summary = run_sweep(config, store_url, scheduler, resume=resume, overwrite=overwrite,
+                            progress=not quiet)
+    except (ConfigError, StoreError) as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(describe_run(summary))
+
+
+@main.command()
+@click.argument("store_url", metavar="STORE")
+def info(store_url) -> None:
+    """Describe a stored sweep: dimensions, outputs, completeness, size, provenance."""
+    from explorer.store import StoreError
+    from explorer.summary import describe_store
+
+    try:
+        click.echo(describe_store(store_url))
+    except StoreError as err:
+        raise click.ClickException(str(err)) from None

@@ -7,20 +7,23 @@ import xarray as xr
 from kernels.spec import ModelSpec
 
 
+def output_attrs(spec: ModelSpec, name: str) -> dict:
+    """Meaning, dependencies and CF labels of one output, from the model declaration."""
+    output = spec.output(name)
+    attrs = {"long_name": output.meaning, "depends_on": list(output.depends_on)}
+    if output.labels:
+        attrs["flag_values"] = list(output.labels)
+        attrs["flag_meanings"] = " ".join(_token(label) for label in output.labels.values())
+    if name == "flags" and spec.flag_names:
+        attrs["flag_masks"] = list(spec.flag_names)
+        attrs["flag_meanings"] = " ".join(_token(label) for label in spec.flag_names.values())
+    return attrs
+
+
 def annotate(ds: xr.Dataset, spec: ModelSpec) -> xr.Dataset:
     """Attach meanings, categorical labels and flag names from the model declaration."""
     for name in ds.data_vars:
-        output = spec.output(name)
-        attrs = {"long_name": output.meaning, "depends_on": list(output.depends_on)}
-        if output.labels:
-            attrs["flag_values"] = list(output.labels)
-            attrs["flag_meanings"] = " ".join(
-                label.replace(" ", "_") for label in output.labels.values()
-            )
-        if name == "flags" and spec.flag_names:
-            attrs["flag_masks"] = list(spec.flag_names)
-            attrs["flag_meanings"] = " ".join(_token(label) for label in spec.flag_names.values())
-        ds[name].attrs.update(attrs)
+        ds[name].attrs.update(output_attrs(spec, name))
     for param in spec.parameters:
         if param.name in ds.coords:
             ds[param.name].attrs.update(

@@ -149,7 +149,7 @@ def _solve_grid(spec, game, rho_form, outputs, parallel, values, names, axes) ->
     kernel = spec.build_grid_kernel(game, rho_form, axes, outputs, _use_parallel(parallel, size))
     outs = [np.empty(shape, dtype=spec.output(o).dtype) for o in outputs]
     kernel(
-        *(np.ascontiguousarray(values[a].values) for a in axes),
+        *(np.array(values[a].values, dtype=np.float64) for a in axes),  # writable, C order
         *(float(values[n]) for n in names if n not in axes),
         *outs,
     )

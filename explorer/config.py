@@ -1,0 +1,213 @@
+"""Sweep definitions: TOML files validated into a ``SweepConfig``.
+
+Every mistake raises a one-line ``ConfigError`` naming the key, the bad value and the fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from explorer.models import get_model
+
+# Beyond this many points a config must say `allow_large = true`: a typo in `num`
+# should not start a week-long job.
+DEFAULT_MAX_POINTS = 2_000_000_000
+
+
+class ConfigError(ValueError):
+    """A sweep configuration that cannot run; the message says which key and how to fix it."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Axis(_Strict):
+    """One swept parameter: exactly one of linspace, logspace or values."""
+
+    linspace: tuple[float, float, Annotated[int, Field(ge=1)]] | None = None
+    logspace: tuple[float, float, Annotated[int, Field(ge=1)]] | None = None
+    values: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Axis:
+        given = [k for k in ("linspace", "logspace", "values") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of linspace = [start, stop, num], logspace = [start, stop, "
+                f"num] (start and stop are the values, not exponents) or values = [...]; got {given}"
+            )
+        return self
+
+    def coordinates(self) -> np.ndarray:
+        if self.linspace is not None:
+            return np.linspace(*self.linspace)
+        if self.logspace is not None:
+            start, stop, num = self.logspace
+            if start <= 0 or stop <= 0:
+                raise ValueError(f"logspace needs positive start and stop, got {start}, {stop}")
+            return np.geomspace(start, stop, num)
+        return np.asarray(self.values, dtype=np.float64)
+
+
+class Sample(_Strict):
+    """A sampling design over a box instead of a full grid: one ``sample`` dimension."""
+
+    method: Literal["uniform", "latin_hypercube", "sobol"]
+    n: Annotated[int, Field(ge=1)]
+    seed: int = 0
+    bounds: dict[str, tuple[float, float]]
+
+
+class SweepConfig(_Strict):
+    model: str = "coalition"
+    game: str = "revisionist"
+    rho_form: str = "linear"
+    fixed: dict[str, float] = Field(default_factory=dict)
+    axes: dict[str, Axis] = Field(default_factory=dict)
+    sample: Sample | None = None
+    outputs: list[str] | None = None  # None: every output
+    chunk_points: Annotated[int, Field(ge=1)] | None = None
+    chunk_mib: Annotated[float, Field(gt=0)] | None = None
+    codec: Literal["blosc-lz4", "blosc-zstd", "zstd", "none"] = "blosc-lz4"
+    store: str = "results/sweep.zarr"
+    max_points: Annotated[int, Field(ge=1)] = DEFAULT_MAX_POINTS
+    allow_large: bool = False
+    description: str = ""
+
+    # ---- derived, pure arithmetic ----
+    def swept(self) -> tuple[str, ...]:
+        names = self.axes if self.sample is None else self.sample.bounds
+        order = get_model(self.model).parameters_of(self.game)
+        return tuple(sorted(names, key=order.index))
+
+    def n_points(self) -> int:
+        if self.sample is not None:
+            return self.sample.n
+        return math.prod(len(axis.coordinates()) for axis in self.axes.values())
+
+    def output_names(self) -> tuple[str, ...]:
+        spec = get_model(self.model)
+        return tuple(self.outputs) if self.outputs else tuple(o.name for o in spec.outputs)
+
+    def canonical(self) -> dict:
+        """The parts that decide the stored numbers and their layout (not where they go)."""
+        return self.model_dump(mode="json", exclude={"store", "allow_large", "max_points"})
+
+    def digest(self) -> str:
+        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_config(path: str | Path, **overrides) -> SweepConfig:
+    """Read and validate a TOML sweep definition; ``overrides`` replace top-level keys."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"config file {str(path)!r} does not exist; give the path of a .toml "
+                          "sweep definition (see configs/)") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML ({err}); fix the syntax") from None
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    return parse_config(raw, source=str(path))
+
+
+def parse_config(raw: dict, source: str = "config") -> SweepConfig:
+    try:
+        config = SweepConfig.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        value = first.get("input")
+        if first["type"] == "extra_forbidden":
+            raise ConfigError(
+                f"{source}: unknown key {key!r} (value {value!r}); remove it or fix its spelling"
+            ) from None
+        raise ConfigError(f"{source}: {key} = {value!r}: {first['msg']}") from None
+    check_semantics(config, source)
+    return config
+
+
+def check_semantics(config: SweepConfig, source: str) -> None:
+    """What a schema cannot say: names, domains, overlaps, size."""
+    try:
+        spec = get_model(config.model)
+    except ValueError as err:
+        raise ConfigError(f"{source}: model: {err}") from None
+    _check_one_of(source, "game", config.game, list(spec.games))
+    _check_one_of(source, "rho_form", config.rho_form, list(spec.forms))
+    for name in config.outputs or ():
+        _check_one_of(source, "outputs", name, [o.name for o in spec.outputs])
+    params = spec.parameters_of(config.game)
+
+    if config.sample is not None and config.axes:
+        raise ConfigError(f"{source}: both [axes] and [sample] given; a sweep is either a grid "
+                          "(axes) or a sampling design (sample): keep one")
+    swept_key = "axes" if config.sample is None else "sample.bounds"
+    swept = config.axes if config.sample is None else config.sample.bounds
+    if not swept:
+        raise ConfigError(f"{source}: nothing is swept; add at least one [axes.NAME] table "
+                          "(or a [sample] with bounds)")
+    for where, names in (("fixed", config.fixed), (swept_key, swept)):
+        for name in names:
+            if name not in params:
+                hint = (f"it plays no role in the {config.game} game"
+                        if name in {p.name for p in spec.parameters} else "not a parameter")
+                raise ConfigError(f"{source}: {where}.{name}: {hint}; the {config.game} game "
+                                  f"takes {list(params)}")
+    both = sorted(set(config.fixed) & set(swept))
+    if both:
+        raise ConfigError(f"{source}: {both[0]} is both fixed and swept ({swept_key}.{both[0]}); "
+                          "remove it from one of them")
+    missing = [p for p in params if p not in config.fixed and p not in swept]
+    if missing:
+        p = spec.parameter(missing[0])
+        raise ConfigError(f"{source}: parameter {p.name} is missing; add it under [fixed] "
+                          f"(a value in {p.domain}) or sweep it under [axes.{p.name}]")
+
+    for name, value in config.fixed.items():
+        _check_domain(source, f"fixed.{name}", spec, name, np.array([value]))
+    if config.sample is not None:
+        for name, (low, high) in config.sample.bounds.items():
+            if not low < high:
+                raise ConfigError(f"{source}: sample.bounds.{name} = [{low}, {high}] is empty; "
+                                  "give [low, high] with low < high")
+            _check_domain(source, f"sample.bounds.{name}", spec, name, np.array([low, high]))
+    for name, axis in config.axes.items():
+        try:
+            coords = axis.coordinates()
+        except ValueError as err:
+            raise ConfigError(f"{source}: axes.{name}: {err}") from None
+        if coords.size == 0:
+            raise ConfigError(f"{source}: axes.{name} is empty; give at least one value")
+        if coords.size > 1 and not (np.diff(coords) > 0).all():
+            raise ConfigError(f"{source}: axes.{name} = {coords.tolist()[:6]} is not strictly "
+                              "increasing; sort the values and drop repeats")
+        _check_domain(source, f"axes.{name}", spec, name, coords)
+
+    n = config.n_points()
+    if n > config.max_points and not config.allow_large:
+        raise ConfigError(f"{source}: the sweep has {n:.3g} points, over max_points = "
+                          f"{config.max_points:.3g}; set allow_large = true if that is intended")
+
+
+def _check_one_of(source: str, key: str, value: str, valid: list[str]) -> None:
+    if value not in valid:
+        raise ConfigError(f"{source}: {key} = {value!r} is unknown; choose one of {valid}")
+
+
+def _check_domain(source: str, key: str, spec, name: str, values: np.ndarray) -> None:
+    domain = spec.parameter(name).domain
+    bad = ~domain.contains(values)
+    if bad.any():
+        raise ConfigError(f"{source}: {key} includes {float(values[bad][0])!r}, outside the "
+                          f"domain {domain} of {name}; keep every value in {domain}")

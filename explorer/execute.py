@@ -1,0 +1,131 @@
+"""Run a plan's blocks with dask: one call site for the kernels, one write per block.
+
+Each task solves one block with a serial (GIL-free) kernel, writes whole chunks of every
+output it owns, then records the block in the store's ledger. Parallelism comes from dask
+alone (threads, processes or a distributed cluster), never from numba inside a task.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+
+from explorer import store
+from explorer.models import get_model
+from explorer.plan import Plan
+
+log = logging.getLogger(__name__)
+_compile_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Scheduler:
+    """Where tasks run: local ``threads`` or ``processes``, or a dask distributed scheduler."""
+
+    kind: str = "threads"
+    workers: int | None = None
+    address: str | None = None  # tcp://host:port of a running dask scheduler
+    scheduler_file: str | None = None
+
+
+def kernel_for(plan: Plan, dims: tuple[str, ...], outputs: tuple[str, ...]):
+    """The compiled kernel for one output group, compiled once per process under a lock
+    (numba's compiler is not safe to enter from several threads at once)."""
+    spec = get_model(plan.model)
+    with _compile_lock:
+        if plan.sampled or not dims:
+            return spec.build_kernel(plan.game, plan.rho_form, outputs, False)
+        return spec.build_grid_kernel(plan.game, plan.rho_form, dims, outputs, False)
+
+
+def warm_kernels(plan: Plan) -> None:
+    for dims, layouts in plan.groups().items():
+        kernel_for(plan, dims, tuple(o.name for o in layouts))
+
+
+def solve_block(plan: Plan, block: tuple[int, ...], dims: tuple[str, ...], outputs) -> list:
+    """One output group's values over this block's part of ``dims``."""
+    spec = get_model(plan.model)
+    params = spec.parameters_of(plan.game)
+    slices = dict(zip(plan.dims, plan.block_slices(block)))
+    kernel = kernel_for(plan, dims, outputs)
+    if plan.sampled or not dims:
+        cut = slices.get(plan.dims[0], slice(0, 1))
+        args = [plan.coords[p][cut] if p in plan.coords else plan.fixed[p] for p in params]
+        if not dims:  # depends on no swept parameter: any point gives its value
+            args = [a[0] if isinstance(a, np.ndarray) else a for a in args]
+        with np.errstate(all="ignore"):  # flags from speculatively evaluated branches
+            values = kernel(*args)
+        return list(values) if isinstance(values, tuple) else [values]
+    axes = [plan.coords[d][slices[d]] for d in dims]
+    # Swept parameters this group does not depend on: any of their values will do.
+    fixed = [
+        plan.fixed[p] if p in plan.fixed else float(plan.coords[p][slices[p].start])
+        for p in params
+        if p not in dims
+    ]
+    shape = tuple(len(a) for a in axes)
+    outs = [np.empty(shape, dtype=spec.output(o).dtype) for o in outputs]
+    kernel(*axes, *fixed, *outs)
+    return outs
+
+
+def compute_block(block: tuple[int, ...], plan: Plan, url: str) -> dict:
+    """Solve and write one block; return (and record) its point count and category counts."""
+    spec = get_model(plan.model)
+    slices = dict(zip(plan.dims, plan.block_slices(block)))
+    counts: dict[str, dict[str, int]] = {}
+    for dims, layouts in plan.groups().items():
+        if not plan.writes(block, dims):
+            continue
+        names = tuple(o.name for o in layouts)
+        region = tuple(slices[d] for d in dims)
+        for layout, values in zip(layouts, solve_block(plan, block, dims, names)):
+            store.write_block(url, layout.name, region, values)
+            if spec.output(layout.name).labels and dims == plan.dims:
+                codes, n = np.unique(values, return_counts=True)
+                counts[layout.name] = {str(int(c)): int(k) for c, k in zip(codes, n)}
+    record = {"points": plan.block_points(block), "counts": counts}
+    store.record_done(url, plan.block_id(block), record)
+    return record
+
+
+def run_blocks(plan: Plan, url: str, blocks: list, scheduler: Scheduler, on_done) -> None:
+    """Run ``compute_block`` for every block; ``on_done(record)`` after each finishes."""
+    if not blocks:
+        return
+    if scheduler.address or scheduler.scheduler_file:
+        _run_distributed(plan, url, blocks, scheduler, on_done)
+        return
+    import dask
+    from dask.callbacks import Callback
+
+    class _Progress(Callback):
+        def _posttask(self, key, result, dsk, state, worker_id):
+            if isinstance(result, dict) and "points" in result:
+                on_done(result)
+
+    task = dask.delayed(compute_block, pure=False)
+    plan_node = dask.delayed(plan)
+    tasks = [task(block, plan_node, url) for block in blocks]
+    with _Progress():
+        dask.compute(*tasks, scheduler=scheduler.kind, num_workers=scheduler.workers)
+
+
+def _run_distributed(plan: Plan, url: str, blocks: list, scheduler: Scheduler, on_done) -> None:
+    from distributed import Client, as_completed
+
+    if scheduler.address:
+        client = Client(scheduler.address)
+    else:
+        client = Client(scheduler_file=scheduler.scheduler_file)
+    with client:
+        log.info("running on dask scheduler %s", client.scheduler.address)
+        [plan_future] = client.scatter([plan], broadcast=True)
+        futures = client.map(partial(compute_block, url=url), blocks, plan=plan_future, pure=False)
+        for future in as_completed(futures):
+            on_done(future.result())

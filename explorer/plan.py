@@ -1,0 +1,149 @@
+"""Sweep plans: coordinates, chunking and tasks, as pure arithmetic (no I/O).
+
+A task computes one block of the full swept grid (or of the sample). Every output is
+stored only over the swept dimensions it depends on, chunked like the grid along them, so
+a block maps onto whole chunks of every output. An output that does not span a dimension
+is written by the tasks at block index 0 along it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.stats import qmc
+
+from explorer.config import SweepConfig
+from explorer.models import get_model
+
+SAMPLE_DIM = "sample"
+DEFAULT_CHUNK_MIB = 32.0
+MIN_CHUNK_POINTS, MAX_CHUNK_POINTS = 1 << 12, 1 << 24
+
+
+@dataclass(frozen=True)
+class OutputLayout:
+    name: str
+    dtype: str
+    dims: tuple[str, ...]  # the stored dimensions (a subset of the plan's, in its order)
+    params: tuple[str, ...]  # swept parameters it varies with (grid: equal to dims)
+
+
+@dataclass(frozen=True)
+class Plan:
+    model: str
+    game: str
+    rho_form: str
+    dims: tuple[str, ...]
+    coords: dict[str, np.ndarray] = field(repr=False)  # per swept parameter
+    fixed: dict[str, float]
+    chunks: tuple[int, ...]
+    outputs: tuple[OutputLayout, ...]
+    sampled: bool
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        if self.sampled:
+            return (len(next(iter(self.coords.values()))),)
+        return tuple(len(self.coords[d]) for d in self.dims)
+
+    @property
+    def n_points(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def n_blocks(self) -> tuple[int, ...]:
+        return tuple(math.ceil(n / c) for n, c in zip(self.shape, self.chunks))
+
+    def blocks(self):
+        """Every block index, in C order."""
+        return itertools.product(*(range(n) for n in self.n_blocks))
+
+    def block_id(self, block: tuple[int, ...]) -> str:
+        return ".".join(map(str, block))
+
+    def block_slices(self, block: tuple[int, ...]) -> tuple[slice, ...]:
+        return tuple(
+            slice(i * c, min((i + 1) * c, n)) for i, c, n in zip(block, self.chunks, self.shape)
+        )
+
+    def block_points(self, block: tuple[int, ...]) -> int:
+        return math.prod(s.stop - s.start for s in self.block_slices(block))
+
+    def groups(self) -> dict[tuple[str, ...], tuple[OutputLayout, ...]]:
+        """Outputs that share stored dimensions are computed together."""
+        grouped: dict[tuple[str, ...], list[OutputLayout]] = {}
+        for layout in self.outputs:
+            grouped.setdefault(layout.dims, []).append(layout)
+        return {dims: tuple(layouts) for dims, layouts in grouped.items()}
+
+    def writes(self, block: tuple[int, ...], dims: tuple[str, ...]) -> bool:
+        """Whether this block writes the outputs stored over ``dims``."""
+        return all(i == 0 for d, i in zip(self.dims, block) if d not in dims)
+
+
+def make_plan(config: SweepConfig) -> Plan:
+    spec = get_model(config.model)
+    swept = config.swept()
+    outputs = []
+    for name in config.output_names():
+        params = tuple(p for p in spec.depends_on(name, config.game) if p in swept)
+        dims = (SAMPLE_DIM,) if config.sample is not None and params else params
+        outputs.append(OutputLayout(name, spec.output(name).dtype, dims, params))
+    if config.sample is not None:
+        coords = sample_points(config)
+        dims: tuple[str, ...] = (SAMPLE_DIM,)
+    else:
+        coords = {name: config.axes[name].coordinates() for name in swept}
+        dims = swept
+    shape = tuple(len(coords[d]) for d in dims) if config.sample is None else (config.sample.n,)
+    full = [o for o in outputs if len(o.dims) == len(dims)] or outputs
+    bytes_per_point = sum(np.dtype(o.dtype).itemsize for o in full)
+    return Plan(
+        model=config.model,
+        game=config.game,
+        rho_form=config.rho_form,
+        dims=dims,
+        coords=coords,
+        fixed=dict(config.fixed),
+        chunks=chunk_shape(shape, target_points(config, bytes_per_point)),
+        outputs=tuple(outputs),
+        sampled=config.sample is not None,
+    )
+
+
+def target_points(config: SweepConfig, bytes_per_point: int) -> int:
+    if config.chunk_points is not None:
+        return config.chunk_points
+    mib = config.chunk_mib or DEFAULT_CHUNK_MIB
+    points = int(mib * 2**20 / max(1, bytes_per_point))
+    return min(MAX_CHUNK_POINTS, max(MIN_CHUNK_POINTS, points))
+
+
+def chunk_shape(shape: tuple[int, ...], points: int) -> tuple[int, ...]:
+    """Fill chunks from the last (fastest) dimension, so each block is one C-order run."""
+    chunks = []
+    left = max(1, points)
+    for n in reversed(shape):
+        size = min(n, left)
+        chunks.append(size)
+        left = max(1, left // size)
+    return tuple(reversed(chunks))
+
+
+def sample_points(config: SweepConfig) -> dict[str, np.ndarray]:
+    """The design's points, seeded and scaled to the bounds, one array per parameter."""
+    sample = config.sample
+    names = config.swept()
+    low = np.array([sample.bounds[n][0] for n in names])
+    high = np.array([sample.bounds[n][1] for n in names])
+    if sample.method == "uniform":
+        unit = np.random.default_rng(sample.seed).random((sample.n, len(names)))
+    elif sample.method == "latin_hypercube":
+        unit = qmc.LatinHypercube(d=len(names), seed=sample.seed).random(sample.n)
+    else:
+        unit = qmc.Sobol(d=len(names), scramble=True, seed=sample.seed).random(sample.n)
+    points = qmc.scale(unit, low, high) if len(names) else unit
+    return {n: np.ascontiguousarray(points[:, i]) for i, n in enumerate(names)}

@@ -1,0 +1,83 @@
+"""Human-readable accounts of runs and stores."""
+
+from __future__ import annotations
+
+import json
+
+from explorer import store
+from explorer.models import get_model
+from explorer.sweep import Summary
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return f"{n} B"
+
+
+def _shares(model: str, counts: dict[str, dict[str, int]]) -> str:
+    spec = get_model(model)
+    parts = []
+    for name, by_code in counts.items():
+        total = sum(by_code.values()) or 1
+        labels = spec.output(name).labels
+        shares = ", ".join(
+            f"{labels.get(int(code), code)} {n / total:.1%}"
+            for code, n in sorted(by_code.items(), key=lambda kv: int(kv[0]))
+        )
+        parts.append(f"{name}: {shares}")
+    return "; ".join(parts)
+
+
+def describe_run(summary: Summary) -> str:
+    attrs = store.read_attrs(summary.url)
+    state = "complete" if summary.complete else "INCOMPLETE (run again with --resume)"
+    return (
+        f"Solved {summary.computed_points:,} of {summary.points:,} points in "
+        f"{summary.seconds:.1f} s ({summary.points_per_s:.3g} points/s"
+        + (f", after {summary.compile_seconds:.1f} s compiling" if summary.compile_seconds > 0.05
+           else "")
+        + "); the store is "
+        f"{state}, {_size(summary.store_bytes)} at {summary.url}. "
+        f"{_shares(attrs['model'], summary.counts)}. "
+        f"Open it with xarray.open_zarr({summary.url!r}) or `explorer info {summary.url}`."
+    )
+
+
+def describe_store(url: str) -> str:
+    if not store.exists(url):
+        raise store.StoreError(
+            f"{url} is not a sweep store (no zarr.json there); give the path that "
+            "`explorer run` printed"
+        )
+    import xarray as xr
+
+    attrs = store.read_attrs(url)
+    if "config_hash" not in attrs:
+        raise store.StoreError(f"{url} is a zarr store but not one written by explorer run")
+    ds = xr.open_zarr(url)
+    done = len(store.completed(url))
+    total = attrs.get("n_blocks", 0)
+    lines = [
+        f"store      {url}  ({_size(store.size_bytes(url))} on disk)",
+        f"model      {attrs['model']}, game {attrs['game']}, rho_form {attrs['rho_form']}",
+        f"status     {attrs.get('status')}: {done} of {total} blocks written",
+        "dimensions " + ", ".join(f"{d}={n}" for d, n in ds.sizes.items()),
+        "fixed      " + ", ".join(f"{c}={float(ds[c]):g}" for c in ds.coords if ds[c].ndim == 0),
+        "outputs",
+    ]
+    for name, var in ds.data_vars.items():
+        dims = ", ".join(var.dims) or "scalar"
+        lines.append(f"  {name:<16} {str(var.dtype):<8} over ({dims})  {var.attrs.get('long_name', '')}")
+    if attrs.get("category_counts"):
+        lines.append("shares     " + _shares(attrs["model"], attrs["category_counts"]))
+    lines += [
+        f"config     hash {attrs['config_hash'][:16]}; {json.dumps(attrs.get('config'))}",
+        f"created    {attrs.get('created')}; last run {attrs.get('run_started')} to "
+        f"{attrs.get('run_finished')}, {attrs.get('run_points', 0):,} points at "
+        f"{attrs.get('run_points_per_s') or float('nan'):.3g} points/s",
+        "versions   " + ", ".join(f"{k} {v}" for k, v in attrs.get("versions", {}).items()),
+    ]
+    return "\n".join(lines)
