@@ -23,6 +23,7 @@ from explorer.plan import Plan
 LEDGER = ".explorer/done"
 FILL_VALUES = {"int8": -2, "uint16": 0, "bool": False, "float64": np.nan, "float32": np.nan}
 NOT_COMPUTED = -2  # outcome code in chunks no run has written yet
+CREATING = "explorer_creating"
 
 
 class StoreError(ValueError):
@@ -57,7 +58,12 @@ def remove(url: str) -> None:
 
 
 def create(url: str, plan: Plan, codec: str, attrs: dict, output_attrs: dict[str, dict]) -> None:
-    """Write the group, coordinates and empty output arrays (no output chunks)."""
+    """Write the group, coordinates and empty output arrays (no output chunks).
+
+    ``attrs`` (with the config hash that makes a store resumable) are written last, so a
+    store whose creation was cut short is recognisable (``CREATING`` only) and is simply
+    created again.
+    """
     fs, path = filesystem(url)
     if fs.exists(path) and fs.ls(path):
         raise StoreError(
@@ -65,7 +71,7 @@ def create(url: str, plan: Plan, codec: str, attrs: dict, output_attrs: dict[str
             "or remove that folder"
         )
     open_array.cache_clear()
-    group = zarr.open_group(url, mode="w", zarr_format=3, attributes=attrs)
+    group = zarr.open_group(url, mode="w", zarr_format=3, attributes={CREATING: True})
     fs.makedirs(f"{path}/{LEDGER}", exist_ok=True)
     coord_names = list(plan.coords) + list(plan.fixed)
     for name, values in plan.coords.items():
@@ -86,7 +92,14 @@ def create(url: str, plan: Plan, codec: str, attrs: dict, output_attrs: dict[str
             compressors=codec_for(codec, layout.dtype),
             attributes={**output_attrs[layout.name], "coordinates": " ".join(coord_names)},
         )
+    group.attrs.put(attrs)
     consolidate(url)
+
+
+def interrupted_creation(url: str) -> bool:
+    """True for a store whose creation never finished (it holds no results)."""
+    attrs = read_attrs(url)
+    return attrs.get(CREATING) is True and "config_hash" not in attrs
 
 
 def _write_array(group, name: str, values: np.ndarray, dims: tuple[str, ...]) -> None:

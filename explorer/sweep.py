@@ -49,7 +49,7 @@ def versions() -> dict[str, str]:
 def prepare_store(config: SweepConfig, plan: Plan, url: str, resume: bool, overwrite: bool):
     """Create the store, or check that it may be resumed. Returns finished block ids."""
     if store.exists(url):
-        if overwrite:
+        if overwrite or (resume and store.interrupted_creation(url)):
             store.remove(url)
         elif resume:
             attrs = store.read_attrs(url)
