@@ -100,13 +100,17 @@ def solve(assignments: tuple[str, ...], game: str, rho_form: str) -> None:
 @click.option("--workers", type=click.IntRange(min=1), help="Local dask workers (default: cores).")
 @click.option("--processes", is_flag=True, help="Local dask processes instead of threads.")
 @click.option("--scheduler", "address", help="Address of a running dask scheduler.")
-@click.option("--scheduler-file", type=click.Path(exists=True, dir_okay=False),
-              help="A dask scheduler file (as dask-jobqueue and dask-mpi write).")
+@click.option(
+    "--scheduler-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A dask scheduler file (as dask-jobqueue and dask-mpi write).",
+)
 @click.option("--resume", is_flag=True, help="Finish an interrupted run of the same config.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing store.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run(config_path, store_url, workers, processes, address, scheduler_file, resume, overwrite,
-        quiet) -> None:
+def run(
+    config_path, store_url, workers, processes, address, scheduler_file, resume, overwrite, quiet
+) -> None:
     """Run the sweep defined in CONFIG into a zarr store."""
     from explorer.config import ConfigError, load_config
     from explorer.execute import Scheduler
@@ -120,10 +124,12 @@ def run(config_path, store_url, workers, processes, address, scheduler_file, res
         raise click.UsageError("give --resume or --overwrite, not both")
     try:
         config = load_config(config_path)
-        scheduler = Scheduler("processes" if processes else "threads", workers, address,
-                              scheduler_file)
-        summary = run_sweep(config, store_url, scheduler, resume=resume, overwrite=overwrite,
-                            progress=not quiet)
+        scheduler = Scheduler(
+            "processes" if processes else "threads", workers, address, scheduler_file
+        )
+        summary = run_sweep(
+            config, store_url, scheduler, resume=resume, overwrite=overwrite, progress=not quiet
+        )
     except (ConfigError, StoreError) as err:
         raise click.ClickException(str(err)) from None
     click.echo(describe_run(summary))

@@ -43,7 +43,8 @@ class Axis(_Strict):
         if len(given) != 1:
             raise ValueError(
                 "give exactly one of linspace = [start, stop, num], logspace = [start, stop, "
-                f"num] (start and stop are the values, not exponents) or values = [...]; got {given}"
+                "num] (start and stop are the values, not exponents) or values = [...]; "
+                f"got {given}"
             )
         return self
 
@@ -113,8 +114,10 @@ def load_config(path: str | Path, **overrides) -> SweepConfig:
     try:
         raw = tomllib.loads(path.read_text())
     except FileNotFoundError:
-        raise ConfigError(f"config file {str(path)!r} does not exist; give the path of a .toml "
-                          "sweep definition (see configs/)") from None
+        raise ConfigError(
+            f"config file {str(path)!r} does not exist; give the path of a .toml "
+            "sweep definition (see configs/)"
+        ) from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML ({err}); fix the syntax") from None
     raw.update({k: v for k, v in overrides.items() if v is not None})
@@ -150,37 +153,51 @@ def check_semantics(config: SweepConfig, source: str) -> None:
     params = spec.parameters_of(config.game)
 
     if config.sample is not None and config.axes:
-        raise ConfigError(f"{source}: both [axes] and [sample] given; a sweep is either a grid "
-                          "(axes) or a sampling design (sample): keep one")
+        raise ConfigError(
+            f"{source}: both [axes] and [sample] given; a sweep is either a grid "
+            "(axes) or a sampling design (sample): keep one"
+        )
     swept_key = "axes" if config.sample is None else "sample.bounds"
     swept = config.axes if config.sample is None else config.sample.bounds
     if not swept:
-        raise ConfigError(f"{source}: nothing is swept; add at least one [axes.NAME] table "
-                          "(or a [sample] with bounds)")
+        raise ConfigError(
+            f"{source}: nothing is swept; add at least one [axes.NAME] table "
+            "(or a [sample] with bounds)"
+        )
     for where, names in (("fixed", config.fixed), (swept_key, swept)):
         for name in names:
             if name not in params:
-                hint = (f"it plays no role in the {config.game} game"
-                        if name in {p.name for p in spec.parameters} else "not a parameter")
-                raise ConfigError(f"{source}: {where}.{name}: {hint}; the {config.game} game "
-                                  f"takes {list(params)}")
+                hint = (
+                    f"it plays no role in the {config.game} game"
+                    if name in {p.name for p in spec.parameters}
+                    else "not a parameter"
+                )
+                raise ConfigError(
+                    f"{source}: {where}.{name}: {hint}; the {config.game} game takes {list(params)}"
+                )
     both = sorted(set(config.fixed) & set(swept))
     if both:
-        raise ConfigError(f"{source}: {both[0]} is both fixed and swept ({swept_key}.{both[0]}); "
-                          "remove it from one of them")
+        raise ConfigError(
+            f"{source}: {both[0]} is both fixed and swept ({swept_key}.{both[0]}); "
+            "remove it from one of them"
+        )
     missing = [p for p in params if p not in config.fixed and p not in swept]
     if missing:
         p = spec.parameter(missing[0])
-        raise ConfigError(f"{source}: parameter {p.name} is missing; add it under [fixed] "
-                          f"(a value in {p.domain}) or sweep it under [axes.{p.name}]")
+        raise ConfigError(
+            f"{source}: parameter {p.name} is missing; add it under [fixed] "
+            f"(a value in {p.domain}) or sweep it under [axes.{p.name}]"
+        )
 
     for name, value in config.fixed.items():
         _check_domain(source, f"fixed.{name}", spec, name, np.array([value]))
     if config.sample is not None:
         for name, (low, high) in config.sample.bounds.items():
             if not low < high:
-                raise ConfigError(f"{source}: sample.bounds.{name} = [{low}, {high}] is empty; "
-                                  "give [low, high] with low < high")
+                raise ConfigError(
+                    f"{source}: sample.bounds.{name} = [{low}, {high}] is empty; "
+                    "give [low, high] with low < high"
+                )
             _check_domain(source, f"sample.bounds.{name}", spec, name, np.array([low, high]))
     for name, axis in config.axes.items():
         try:
@@ -190,14 +207,18 @@ def check_semantics(config: SweepConfig, source: str) -> None:
         if coords.size == 0:
             raise ConfigError(f"{source}: axes.{name} is empty; give at least one value")
         if coords.size > 1 and not (np.diff(coords) > 0).all():
-            raise ConfigError(f"{source}: axes.{name} = {coords.tolist()[:6]} is not strictly "
-                              "increasing; sort the values and drop repeats")
+            raise ConfigError(
+                f"{source}: axes.{name} = {coords.tolist()[:6]} is not strictly "
+                "increasing; sort the values and drop repeats"
+            )
         _check_domain(source, f"axes.{name}", spec, name, coords)
 
     n = config.n_points()
     if n > config.max_points and not config.allow_large:
-        raise ConfigError(f"{source}: the sweep has {n:.3g} points, over max_points = "
-                          f"{config.max_points:.3g}; set allow_large = true if that is intended")
+        raise ConfigError(
+            f"{source}: the sweep has {n:.3g} points, over max_points = "
+            f"{config.max_points:.3g}; set allow_large = true if that is intended"
+        )
 
 
 def _check_one_of(source: str, key: str, value: str, valid: list[str]) -> None:
@@ -209,5 +230,7 @@ def _check_domain(source: str, key: str, spec, name: str, values: np.ndarray) ->
     domain = spec.parameter(name).domain
     bad = ~domain.contains(values)
     if bad.any():
-        raise ConfigError(f"{source}: {key} includes {float(values[bad][0])!r}, outside the "
-                          f"domain {domain} of {name}; keep every value in {domain}")
+        raise ConfigError(
+            f"{source}: {key} includes {float(values[bad][0])!r}, outside the "
+            f"domain {domain} of {name}; keep every value in {domain}"
+        )

@@ -17,6 +17,7 @@ import numpy as np
 from explorer import store
 from explorer.models import get_model
 from explorer.plan import Plan
+from kernels.numerics import count_codes
 
 log = logging.getLogger(__name__)
 _compile_lock = threading.Lock()
@@ -86,9 +87,11 @@ def compute_block(block: tuple[int, ...], plan: Plan, url: str) -> dict:
         region = tuple(slices[d] for d in dims)
         for layout, values in zip(layouts, solve_block(plan, block, dims, names)):
             store.write_block(url, layout.name, region, values)
-            if spec.output(layout.name).labels and dims == plan.dims:
-                codes, n = np.unique(values, return_counts=True)
-                counts[layout.name] = {str(int(c)): int(k) for c, k in zip(codes, n)}
+            labels = spec.output(layout.name).labels
+            if labels and dims == plan.dims:
+                lowest = min(labels)
+                tally = count_codes(values.reshape(-1), lowest, max(labels) - lowest + 1)
+                counts[layout.name] = {str(lowest + i): int(n) for i, n in enumerate(tally) if n}
     record = {"points": plan.block_points(block), "counts": counts}
     store.record_done(url, plan.block_id(block), record)
     return record

@@ -123,11 +123,16 @@ def target_points(config: SweepConfig, bytes_per_point: int) -> int:
 
 
 def chunk_shape(shape: tuple[int, ...], points: int) -> tuple[int, ...]:
-    """Fill chunks from the last (fastest) dimension, so each block is one C-order run."""
+    """Fill chunks from the last (fastest) dimension, so each block is one C-order run.
+
+    Sizes are evened out (400 in chunks of at most 327 becomes 2 x 200, not 327 + 73) so
+    no block is a sliver padded to full chunk size in the store.
+    """
     chunks = []
     left = max(1, points)
     for n in reversed(shape):
         size = min(n, left)
+        size = math.ceil(n / math.ceil(n / size))
         chunks.append(size)
         left = max(1, left // size)
     return tuple(reversed(chunks))

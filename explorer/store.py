@@ -10,13 +10,18 @@ resumed run recomputes exactly the blocks without a record, torn chunks included
 from __future__ import annotations
 
 import json
+import os
+import sys
+import tempfile
 import warnings
 from functools import lru_cache
 
 import fsspec
+import numcodecs
 import numpy as np
 import zarr
-from zarr.codecs import BloscCodec, ZstdCodec
+from fsspec.implementations.local import LocalFileSystem
+from zarr.codecs import BloscCodec, BytesCodec, ZstdCodec
 
 from explorer.plan import Plan
 
@@ -36,7 +41,9 @@ def codec_for(name: str, dtype: str):
     if name == "zstd":
         return [ZstdCodec(level=1)]
     cname = "lz4" if name == "blosc-lz4" else "zstd"
-    shuffle = "bitshuffle" if np.dtype(dtype).itemsize == 1 else "shuffle"
+    # Byte shuffling is a no-op on 1-byte types; bitshuffle packs them 4x tighter but
+    # encodes 2.5x slower (measured on outcome codes), so speed wins here.
+    shuffle = "noshuffle" if np.dtype(dtype).itemsize == 1 else "shuffle"
     return [BloscCodec(cname=cname, clevel=5 if cname == "lz4" else 1, shuffle=shuffle)]
 
 
@@ -54,7 +61,12 @@ def remove(url: str) -> None:
     fs, path = filesystem(url)
     if fs.exists(path):
         fs.rm(path, recursive=True)
+    _forget_arrays()
+
+
+def _forget_arrays() -> None:
     open_array.cache_clear()
+    _chunk_encoder.cache_clear()
 
 
 def create(url: str, plan: Plan, codec: str, attrs: dict, output_attrs: dict[str, dict]) -> None:
@@ -70,7 +82,7 @@ def create(url: str, plan: Plan, codec: str, attrs: dict, output_attrs: dict[str
             f"{url} exists and is not empty but holds no sweep store; choose a new --store path "
             "or remove that folder"
         )
-    open_array.cache_clear()
+    _forget_arrays()
     group = zarr.open_group(url, mode="w", zarr_format=3, attributes={CREATING: True})
     fs.makedirs(f"{path}/{LEDGER}", exist_ok=True)
     coord_names = list(plan.coords) + list(plan.fixed)
@@ -116,7 +128,78 @@ def open_array(url: str, name: str):
 
 
 def write_block(url: str, name: str, region: tuple[slice, ...], values: np.ndarray) -> None:
-    open_array(url, name)[region] = values
+    """Write a region that covers whole chunks.
+
+    A region that is exactly one chunk (every block of a plan is) is encoded here and put
+    under its chunk key in one store write: zarr-python's general write path costs several
+    times the encoding itself. Anything else goes through zarr.
+    """
+    array = open_array(url, name)
+    encode = _chunk_encoder(url, name)
+    chunk = _single_chunk(region, array.shape, array.chunks)
+    if encode is None or chunk is None:
+        array[region] = values
+        return
+    full = tuple(array.chunks)
+    if values.shape != full:  # an edge chunk is stored at full size, padded with fill
+        padded = np.full(full, array.metadata.fill_value, dtype=values.dtype)
+        padded[tuple(slice(0, n) for n in values.shape)] = values
+        values = padded
+    put(url, f"{name}/{array.metadata.encode_chunk_key(chunk)}", encode(values))
+
+
+def put(url: str, key: str, data: bytes) -> None:
+    """Store ``data`` under ``key`` whole or not at all: a local file is written aside and
+    renamed into place (object stores replace objects atomically anyway), so a killed run
+    never leaves a torn chunk or ledger record behind."""
+    fs, path = filesystem(url)
+    target = f"{path}/{key}"
+    if isinstance(fs, LocalFileSystem):
+        folder = os.path.dirname(target)
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", delete=False) as f:
+            f.write(data)
+        os.replace(f.name, target)
+    else:
+        fs.pipe_file(target, data)
+
+
+def _single_chunk(region, shape, chunks) -> tuple[int, ...] | None:
+    if not chunks:
+        return None
+    index = []
+    for s, n, c in zip(region, shape, chunks):
+        if s.start % c or s.stop - s.start != min(c, n - s.start):
+            return None
+        index.append(s.start // c)
+    return tuple(index)
+
+
+@lru_cache(maxsize=64)
+def _chunk_encoder(url: str, name: str):
+    """Encoder for the array's codec chain (bytes, then blosc or zstd), or None if other."""
+    codecs = open_array(url, name).metadata.codecs
+    if not codecs or not isinstance(codecs[0], BytesCodec) or len(codecs) > 2:
+        return None
+    if codecs[0].endian is not None and codecs[0].endian.value != sys.byteorder:
+        return None
+    if len(codecs) == 1:
+        return lambda values: np.ascontiguousarray(values).tobytes()
+    codec = codecs[1]
+    if isinstance(codec, BloscCodec):
+        shuffle = {
+            "noshuffle": numcodecs.Blosc.NOSHUFFLE,
+            "shuffle": numcodecs.Blosc.SHUFFLE,
+            "bitshuffle": numcodecs.Blosc.BITSHUFFLE,
+        }[codec.shuffle.value]
+        blosc = numcodecs.Blosc(
+            cname=codec.cname.value, clevel=codec.clevel, shuffle=shuffle, blocksize=codec.blocksize
+        )
+        return lambda values: blosc.encode(np.ascontiguousarray(values))
+    if isinstance(codec, ZstdCodec):
+        zstd = numcodecs.Zstd(level=codec.level, checksum=codec.checksum)
+        return lambda values: zstd.encode(np.ascontiguousarray(values).tobytes())
+    return None
 
 
 def read_attrs(url: str) -> dict:
@@ -139,8 +222,7 @@ def consolidate(url: str) -> None:
 
 
 def record_done(url: str, block_id: str, record: dict) -> None:
-    fs, path = filesystem(url)
-    fs.pipe_file(f"{path}/{LEDGER}/{block_id}.json", json.dumps(record).encode())
+    put(url, f"{LEDGER}/{block_id}.json", json.dumps(record).encode())
 
 
 def completed(url: str) -> dict[str, dict]:
@@ -159,6 +241,15 @@ def completed(url: str) -> dict[str, dict]:
         except (json.JSONDecodeError, UnicodeDecodeError):
             continue
     return records
+
+
+def remove_partial_writes(url: str) -> int:
+    """Delete the temporary files of writes a killed run never renamed into place."""
+    fs, path = filesystem(url)
+    leftovers = fs.glob(f"{path}/**/.tmp-*")
+    for file in leftovers:
+        fs.rm_file(file)
+    return len(leftovers)
 
 
 def size_bytes(url: str) -> int:

@@ -37,8 +37,11 @@ def describe_run(summary: Summary) -> str:
     return (
         f"Solved {summary.computed_points:,} of {summary.points:,} points in "
         f"{summary.seconds:.1f} s ({summary.points_per_s:.3g} points/s"
-        + (f", after {summary.compile_seconds:.1f} s compiling" if summary.compile_seconds > 0.05
-           else "")
+        + (
+            f", after {summary.compile_seconds:.1f} s compiling"
+            if summary.compile_seconds > 0.05
+            else ""
+        )
         + "); the store is "
         f"{state}, {_size(summary.store_bytes)} at {summary.url}. "
         f"{_shares(attrs['model'], summary.counts)}. "
@@ -70,7 +73,8 @@ def describe_store(url: str) -> str:
     ]
     for name, var in ds.data_vars.items():
         dims = ", ".join(var.dims) or "scalar"
-        lines.append(f"  {name:<16} {str(var.dtype):<8} over ({dims})  {var.attrs.get('long_name', '')}")
+        meaning = var.attrs.get("long_name", "")
+        lines.append(f"  {name:<16} {str(var.dtype):<8} over ({dims})  {meaning}")
     if attrs.get("category_counts"):
         lines.append("shares     " + _shares(attrs["model"], attrs["category_counts"]))
     lines += [

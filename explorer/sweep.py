@@ -59,6 +59,7 @@ def prepare_store(config: SweepConfig, plan: Plan, url: str, resume: bool, overw
                     f"{str(attrs.get('config_hash'))[:12]}, this one {config.digest()[:12]}); "
                     "resume with the config that made it, or pass --overwrite to start over"
                 )
+            store.remove_partial_writes(url)
             return set(store.completed(url))
         else:
             raise store.StoreError(
@@ -80,8 +81,9 @@ def prepare_store(config: SweepConfig, plan: Plan, url: str, resume: bool, overw
         "created": _now(),
         "versions": versions(),
     }
-    store.create(url, plan, config.codec, attrs, {o.name: output_attrs(spec, o.name)
-                                                  for o in plan.outputs})
+    store.create(
+        url, plan, config.codec, attrs, {o.name: output_attrs(spec, o.name) for o in plan.outputs}
+    )
     return set()
 
 
@@ -98,11 +100,15 @@ def run_sweep(
     done = prepare_store(config, plan, url, resume, overwrite)
     todo = [b for b in plan.blocks() if plan.block_id(b) not in done]
     todo_points = sum(plan.block_points(b) for b in todo)
-    log.info("%d of %d blocks to compute (%d points)", len(todo), len(done) + len(todo),
-             todo_points)
+    log.info(
+        "%d of %d blocks to compute (%d points)", len(todo), len(done) + len(todo), todo_points
+    )
     scheduler = scheduler or Scheduler()
     compile_start = time.perf_counter()
-    if todo and scheduler.kind == "threads" and not scheduler.address and not scheduler.scheduler_file:
+    local_threads = scheduler.kind == "threads" and not (
+        scheduler.address or scheduler.scheduler_file
+    )
+    if todo and local_threads:
         warm_kernels(plan)  # once, here, rather than racing in worker threads
     compile_s = time.perf_counter() - compile_start
     started, start = _now(), time.perf_counter()
@@ -127,24 +133,34 @@ def finish(url: str, plan: Plan, computed: int, seconds: float, started: str) ->
             for code, n in by_code.items():
                 totals[code] = totals.get(code, 0) + n
     complete = len(records) == n_blocks
-    store.update_attrs(url, {
-        "status": "complete" if complete else "incomplete",
-        "run_started": started,
-        "run_finished": _now(),
-        "run_points": computed,
-        "run_seconds": round(seconds, 3),
-        "run_points_per_s": computed / seconds if seconds else None,
-        "category_counts": counts,
-    })
+    store.update_attrs(
+        url,
+        {
+            "status": "complete" if complete else "incomplete",
+            "run_started": started,
+            "run_finished": _now(),
+            "run_points": computed,
+            "run_seconds": round(seconds, 3),
+            "run_points_per_s": computed / seconds if seconds else None,
+            "category_counts": counts,
+        },
+    )
     return Summary(url, plan.n_points, computed, seconds, store.size_bytes(url), counts, complete)
 
 
 def _progress_bar(total: int, enabled: bool):
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="pt", unit_scale=True, disable=not enabled, smoothing=0.1,
-                desc="solving", dynamic_ncols=True)
+    return tqdm(
+        total=total,
+        unit="pt",
+        unit_scale=True,
+        disable=not enabled,
+        smoothing=0.1,
+        desc="solving",
+        dynamic_ncols=True,
+    )
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -33,15 +33,21 @@ DELETE = object()
 
 CASES = {
     "unknown top-level key": (broken(chunk_size=5), "chunk_size"),
-    "unknown key in an axis": (broken(axes__theta={"linspace": [0.1, 0.9, 5], "step": 1}),
-                               "axes.theta.step"),
+    "unknown key in an axis": (
+        broken(axes__theta={"linspace": [0.1, 0.9, 5], "step": 1}),
+        "axes.theta.step",
+    ),
     "alpha = 1 at a linspace end point": (
-        broken(fixed__alpha=DELETE, axes__alpha={"linspace": [0.5, 1.0, 3]}), "axes.alpha"),
+        broken(fixed__alpha=DELETE, axes__alpha={"linspace": [0.5, 1.0, 3]}),
+        "axes.alpha",
+    ),
     "fixed value outside its domain": (broken(fixed__c_p=-0.1), "fixed.c_p"),
     "empty axis": (broken(axes__beta={"values": []}), "axes.beta"),
     "non-increasing axis": (broken(axes__beta={"values": [0.5, 0.2]}), "axes.beta"),
-    "axis with two kinds": (broken(axes__beta={"values": [0.5], "linspace": [0, 1, 3]}),
-                            "axes.beta"),
+    "axis with two kinds": (
+        broken(axes__beta={"values": [0.5], "linspace": [0, 1, 3]}),
+        "axes.beta",
+    ),
     "linspace with zero points": (broken(axes__beta={"linspace": [0, 1, 0]}), "axes.beta"),
     "both fixed and swept": (broken(fixed__theta=0.5), "theta"),
     "required parameter missing": (broken(fixed__c_p=DELETE), "c_p"),
@@ -52,18 +58,31 @@ CASES = {
     "unknown rho_form": (broken(rho_form="cubic"), "rho_form"),
     "unknown codec": (broken(codec="gzip"), "codec"),
     "grid over the size limit": (
-        broken(axes__theta={"linspace": [0.01, 0.99, 50_000]},
-               axes__beta={"linspace": [0, 1, 50_000]}), "allow_large"),
+        broken(
+            axes__theta={"linspace": [0.01, 0.99, 50_000]}, axes__beta={"linspace": [0, 1, 50_000]}
+        ),
+        "allow_large",
+    ),
     "grid and sample together": (
-        broken(sample={"method": "sobol", "n": 8, "bounds": {"q": [0, 1]}}), "sample"),
+        broken(sample={"method": "sobol", "n": 8, "bounds": {"q": [0, 1]}}),
+        "sample",
+    ),
     "empty sample bounds": (
-        broken(axes=DELETE, fixed__theta=0.5,
-               sample={"method": "uniform", "n": 8, "bounds": {"beta": [0.5, 0.5]}}),
-        "sample.bounds.beta"),
+        broken(
+            axes=DELETE,
+            fixed__theta=0.5,
+            sample={"method": "uniform", "n": 8, "bounds": {"beta": [0.5, 0.5]}},
+        ),
+        "sample.bounds.beta",
+    ),
     "unknown sampling method": (
-        broken(axes=DELETE, fixed__theta=0.5,
-               sample={"method": "halton", "n": 8, "bounds": {"beta": [0, 1]}}),
-        "sample.method"),
+        broken(
+            axes=DELETE,
+            fixed__theta=0.5,
+            sample={"method": "halton", "n": 8, "bounds": {"beta": [0, 1]}},
+        ),
+        "sample.method",
+    ),
     "nothing swept": (broken(axes=DELETE, fixed__theta=0.5, fixed__beta=0.5), "axes"),
 }
 
@@ -93,8 +112,11 @@ def test_digest_ignores_the_store_path_but_not_the_numbers():
 
 
 def test_large_grid_runs_with_explicit_opt_in():
-    raw = broken(axes__theta={"linspace": [0.01, 0.99, 50_000]},
-                 axes__beta={"linspace": [0, 1, 50_000]}, allow_large=True)
+    raw = broken(
+        axes__theta={"linspace": [0.01, 0.99, 50_000]},
+        axes__beta={"linspace": [0, 1, 50_000]},
+        allow_large=True,
+    )
     assert parse_config(raw).n_points() == 2_500_000_000
 
 

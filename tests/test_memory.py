@@ -20,19 +20,23 @@ print(summary.points, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 def peak_rss_kib(tmp_path, beta_points):
     raw = {
         "game": "status_quo",
-        "fixed": {"alpha": 0.8, "rho": 0.75, "p_l": 0.55, "p_lp": 0.65, "c_l": 0.15,
-                  "c_lp": 0.1},
-        "axes": {"theta": {"linspace": [0.01, 0.99, 1000]},
-                 "c_p": {"linspace": [0.0, 0.3, 10]},
-                 "beta": {"linspace": [0.0, 1.0, beta_points]}},
+        "fixed": {"alpha": 0.8, "rho": 0.75, "p_l": 0.55, "p_lp": 0.65, "c_l": 0.15, "c_lp": 0.1},
+        "axes": {
+            "theta": {"linspace": [0.01, 0.99, 1000]},
+            "c_p": {"linspace": [0.0, 0.3, 10]},
+            "beta": {"linspace": [0.0, 1.0, beta_points]},
+        },
         "outputs": ["outcome", "flags", "eu_leader", "beta_lp"],
         "chunk_points": 1 << 18,
     }
     config = tmp_path / f"m{beta_points}.toml"
     write_toml(config, raw)
-    out = subprocess.run([sys.executable, "-c", SCRIPT, str(config),
-                          str(tmp_path / f"m{beta_points}.zarr")],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(config), str(tmp_path / f"m{beta_points}.zarr")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     points, rss = map(int, out.stdout.split())
     return points, rss
 

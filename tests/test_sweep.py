@@ -46,8 +46,9 @@ def assert_store_equals_solve(url, config):
         # A stored output only spans the dimensions it depends on: it must equal the full
         # solution at every point of the others.
         want_b, stored_b = xr.broadcast(want, stored)
-        np.testing.assert_array_equal(stored_b.transpose(*want_b.dims).values, want_b.values,
-                                      err_msg=name)
+        np.testing.assert_array_equal(
+            stored_b.transpose(*want_b.dims).values, want_b.values, err_msg=name
+        )
         assert set(stored.dims) <= set(want.dims)
     return ds
 
@@ -74,10 +75,21 @@ def test_distributed_cluster_through_the_cli(tmp_path):
     config_path = tmp_path / "grid.toml"
     write_toml(config_path, GRID)
     url = str(tmp_path / "d.zarr")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        result = CliRunner().invoke(main, ["run", str(config_path), "--store", url, "--quiet",
-                                           "--scheduler", cluster.scheduler_address])
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        result = CliRunner().invoke(
+            main,
+            [
+                "run",
+                str(config_path),
+                "--store",
+                url,
+                "--quiet",
+                "--scheduler",
+                cluster.scheduler_address,
+            ],
+        )
     assert result.exit_code == 0, result.output
     assert "complete" in result.output
     assert_store_equals_solve(url, parse_config(GRID))
@@ -97,8 +109,12 @@ def test_sampling_designs_store_equals_solve(tmp_path, method):
     raw = {
         "game": "status_quo",
         "fixed": {k: v for k, v in FIGURE2.items() if k != "alpha"},
-        "sample": {"method": method, "n": 1024, "seed": 3,
-                   "bounds": {"alpha": [0.1, 0.9], "theta": [0.05, 0.95], "beta": [0, 1]}},
+        "sample": {
+            "method": method,
+            "n": 1024,
+            "seed": 3,
+            "bounds": {"alpha": [0.1, 0.9], "theta": [0.05, 0.95], "beta": [0, 1]},
+        },
         "chunk_points": 300,
     }
     config = parse_config(raw)
@@ -147,8 +163,15 @@ def test_info_describes_the_store(tmp_path):
     run_sweep(parse_config(GRID), url, progress=False)
     result = CliRunner().invoke(main, ["info", url])
     assert result.exit_code == 0, result.output
-    for word in ("complete", "alpha=2", "beta_lp", "over (alpha, theta, c_p)", "config",
-                 "versions", "coalition crisis"):
+    for word in (
+        "complete",
+        "alpha=2",
+        "beta_lp",
+        "over (alpha, theta, c_p)",
+        "config",
+        "versions",
+        "coalition crisis",
+    ):
         assert word in result.output
     bad = CliRunner().invoke(main, ["info", str(tmp_path / "nothing")])
     assert bad.exit_code == 1 and "not a sweep store" in bad.output
