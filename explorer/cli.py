@@ -132,6 +132,11 @@ def run(
         )
     except (ConfigError, StoreError) as err:
         raise click.ClickException(str(err)) from None
+    except OSError as err:  # unwritable or unreachable store location
+        raise click.ClickException(
+            f"cannot write the store at {store_url or config.store}: {err}; choose a writable "
+            "--store path"
+        ) from None
     click.echo(describe_run(summary))
 
 

@@ -1,0 +1,56 @@
+"""The command line: the default jobs, and errors that say what to fix."""
+
+from click.testing import CliRunner
+
+from explorer.cli import main
+from tests.test_sweep import GRID, write_toml
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_solve_default_prints_the_figure2_table():
+    result = invoke("solve")
+    assert result.exit_code == 0, result.output
+    assert "coalition crisis" in result.output and "unilateral crisis" in result.output
+    assert len(result.output.splitlines()) == 2 + 1 + 25  # header lines, column names, rows
+
+
+def test_solve_bad_arguments():
+    assert "not NAME=VALUES" in invoke("solve", "theta").output
+    assert "start:stop:count" in invoke("solve", "theta=0.1:x").output
+    out = invoke("solve", "alpha=1.5")
+    assert out.exit_code == 2 and "alpha = 1.5" in out.output and "(0, 1)" in out.output
+    assert "too many to print" in invoke("solve", "theta=0.01:0.99:100", "beta=0:1:100").output
+
+
+def test_run_then_refuse_then_resume_then_overwrite(tmp_path):
+    config = tmp_path / "grid.toml"
+    write_toml(config, GRID)
+    url = str(tmp_path / "s.zarr")
+    first = invoke("run", str(config), "--store", url, "--quiet")
+    assert first.exit_code == 0, first.output
+    assert "complete" in first.output and url in first.output and "points/s" in first.output
+    again = invoke("run", str(config), "--store", url, "--quiet")
+    assert again.exit_code == 1 and "--resume" in again.output
+    resumed = invoke("run", str(config), "--store", url, "--quiet", "--resume")
+    assert resumed.exit_code == 0 and "Solved 0 of" in resumed.output
+    assert invoke("run", str(config), "--store", url, "--quiet", "--overwrite").exit_code == 0
+
+
+def test_run_errors_name_the_problem(tmp_path):
+    missing = invoke("run", str(tmp_path / "none.toml"))
+    assert missing.exit_code == 1 and "does not exist" in missing.output
+    bad = tmp_path / "bad.toml"
+    write_toml(bad, {**GRID, "fixed": {**GRID["fixed"], "rho": 2.0}})
+    out = invoke("run", str(bad), "--store", str(tmp_path / "x.zarr"))
+    assert out.exit_code == 1 and "fixed.rho" in out.output and "(0, 1)" in out.output
+    config = tmp_path / "grid.toml"
+    write_toml(config, GRID)
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    out = invoke("run", str(config), "--store", str(blocked / "s.zarr"), "--quiet")
+    assert out.exit_code == 1 and "writable --store" in out.output
+    both = invoke("run", str(config), "--resume", "--overwrite")
+    assert both.exit_code == 2 and "not both" in both.output
