@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-__all__ = ["solve"]
+__all__ = ["solve", "open", "slice"]
+
+# Public name -> (module, attribute); imported on first use so `import explorer` (and the
+# CLI's --help) stays fast.
+_LAZY = {
+    "solve": ("explorer.solving", "solve"),
+    "open": ("explorer.slicing", "open_sweep"),
+    "slice": ("explorer.slicing", "make_slice"),
+}
 
 
 def __getattr__(name: str):
-    # Lazy, so `import explorer` (and the CLI's --help) stays fast.
-    if name == "solve":
-        from explorer.solving import solve
+    if name in _LAZY:
+        import importlib
 
-        globals()["solve"] = solve
-        return solve
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'explorer' has no attribute {name!r}")

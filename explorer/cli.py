@@ -151,3 +151,117 @@ def info(store_url) -> None:
         click.echo(describe_store(store_url))
     except StoreError as err:
         raise click.ClickException(str(err)) from None
+
+
+def parse_at(items: tuple[str, ...]) -> dict[str, float]:
+    at = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            at[name] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not name:
+            raise click.BadParameter(
+                f"{item!r} is not NAME=NUMBER; write e.g. alpha=0.8", param_hint="--at"
+            )
+    return at
+
+
+def slice_options(command):
+    command = click.option(
+        "--var", default="outcome", show_default=True, help="The output to show."
+    )(command)
+    command = click.option(
+        "--at",
+        "at_items",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Value of another swept dimension (repeat for each).",
+    )(command)
+    command = click.option("--y", "y", required=True, help="Dimension along rows.")(command)
+    return click.option("--x", "x", required=True, help="Dimension along columns.")(command)
+
+
+def _slice_or_fail(source, x, y, at_items, var):
+    from explorer.slicing import SliceError, make_slice
+
+    try:
+        return make_slice(source, x, y, parse_at(at_items), var)
+    except SliceError as err:
+        raise click.ClickException(str(err)) from None
+
+
+@main.command(name="slice")
+@click.argument("source", metavar="STORE|CONFIG")
+@slice_options
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False),
+    help="Write the slice as CSV (one row per point).",
+)
+def slice_command(source, x, y, at_items, var, csv_path) -> None:
+    """Print (or save) a 2-D slice of a stored sweep; off-grid values are solved exactly."""
+    data = _slice_or_fail(source, x, y, at_items, var)
+    if csv_path:
+        data.to_dataframe().reset_index()[[y, x, var]].to_csv(csv_path, index=False)
+        click.echo(f"wrote {data.size} points ({data.attrs['source']}) to {csv_path}")
+        return
+    from explorer.table import format_grid
+
+    click.echo(f"{var} over {y} (rows) x {x} (columns); {data.attrs['source']}")
+    click.echo(format_grid(data))
+
+
+@main.command()
+@click.argument("source", metavar="STORE|CONFIG")
+@slice_options
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="FILE.png (static) or FILE.html (interactive).",
+)
+def plot(source, x, y, at_items, var, output_path) -> None:
+    """Draw a 2-D slice with the paper's boundaries to a PNG or HTML file."""
+    from explorer.plots import save_figure
+
+    data = _slice_or_fail(source, x, y, at_items, var)
+    try:
+        path = save_figure(data, output_path)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"wrote {path} ({var} over {x} x {y}, {data.attrs['source']})")
+
+
+@main.command()
+@click.argument("store_url", metavar="STORE")
+@click.option("--port", default=5006, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; 0.0.0.0 exposes the app to your network.",
+)
+@click.option("--show", is_flag=True, help="Open a browser tab.")
+def serve(store_url, port, host, show) -> None:
+    """Serve an interactive app over a stored sweep."""
+    from explorer import store
+    from explorer.slicing import SliceError, open_sweep
+
+    if not store.exists(store_url):
+        raise click.ClickException(
+            f"{store_url} is not a sweep store (no zarr.json); give the "
+            "path that `explorer run` printed"
+        )
+    try:
+        open_sweep(store_url, broadcast=False)
+    except SliceError as err:
+        raise click.ClickException(str(err)) from None
+    from explorer.app import serve as serve_app
+
+    click.echo(f"serving {store_url} at http://{host}:{port}/ (Ctrl-C stops)")
+    serve_app(store_url, port=port, host=host, show=show)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import xarray as xr
 
 from explorer.models import get_model
@@ -26,3 +27,36 @@ def format_table(ds: xr.Dataset, columns: Sequence[str]) -> str:
 def describe_flags(names: dict[int, str], bits: int) -> str:
     bits = int(bits)
     return "; ".join(label for bit, label in names.items() if bits & bit) or "-"
+
+
+MAX_GRID_CELLS = 40 * 25
+
+
+def format_grid(data) -> str:
+    """A small 2-D slice as a labelled table; a large one as a summary that says how to
+    get all of it."""
+    import pandas as pd
+
+    spec = get_model(data.attrs["model"])
+    output = spec.output(data.name)
+    y, x = data.dims
+    if data.size > MAX_GRID_CELLS:
+        counts = ""
+        if output.labels:
+            codes, n = np.unique(data.values, return_counts=True)
+            counts = "; ".join(
+                f"{output.labels.get(int(c), c)} {k / data.size:.1%}" for c, k in zip(codes, n)
+            )
+        else:
+            counts = f"min {np.nanmin(data.values):.4g}, max {np.nanmax(data.values):.4g}"
+        return (
+            f"{data.sizes[y]} x {data.sizes[x]} points: {counts}. Too large to print "
+            f"(limit {MAX_GRID_CELLS} cells): use --csv FILE or `explorer plot`."
+        )
+    values = data.values
+    if output.labels:
+        legend = ", ".join(f"{c}={label}" for c, label in output.labels.items())
+        frame = pd.DataFrame(values, index=data[y].values, columns=data[x].values)
+        return frame.to_string(float_format=lambda v: f"{v:.4g}") + f"\ncodes: {legend}"
+    frame = pd.DataFrame(values, index=data[y].values, columns=data[x].values)
+    return frame.to_string(float_format=lambda v: f"{v:.4g}")
