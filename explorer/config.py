@@ -79,6 +79,9 @@ class SweepConfig(_Strict):
     chunk_points: Annotated[int, Field(ge=1)] | None = None
     chunk_mib: Annotated[float, Field(gt=0)] | None = None
     codec: Literal["blosc-lz4", "blosc-zstd", "zstd", "none"] = "blosc-lz4"
+    # "rows": chunks are runs of the last dimensions (fastest to write); "slices": chunks
+    # are split along every dimension alike, so any 2-D slice reads little (fast to browse).
+    chunk_layout: Literal["rows", "slices"] = "slices"
     store: str = "results/sweep.zarr"
     max_points: Annotated[int, Field(ge=1)] = DEFAULT_MAX_POINTS
     allow_large: bool = False

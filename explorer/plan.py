@@ -108,7 +108,9 @@ def make_plan(config: SweepConfig) -> Plan:
         dims=dims,
         coords=coords,
         fixed=dict(config.fixed),
-        chunks=chunk_shape(shape, target_points(config, bytes_per_point)),
+        chunks=(slice_chunk_shape if config.chunk_layout == "slices" else chunk_shape)(
+            shape, target_points(config, bytes_per_point)
+        ),
         outputs=tuple(outputs),
         sampled=config.sample is not None,
     )
@@ -136,6 +138,18 @@ def chunk_shape(shape: tuple[int, ...], points: int) -> tuple[int, ...]:
         chunks.append(size)
         left = max(1, left // size)
     return tuple(reversed(chunks))
+
+
+def slice_chunk_shape(shape: tuple[int, ...], points: int) -> tuple[int, ...]:
+    """Chunks of about ``points`` that cut every dimension into a similar number of pieces
+    (``n ** g`` along a dimension of length ``n``), so a 2-D slice along any pair reads a
+    small part of the grid: (n_i * n_j) ** (1 - g) chunks' worth instead of whole rows."""
+    total = math.prod(shape)
+    if total <= points:
+        return tuple(shape)
+    g = math.log(points) / math.log(total)
+    chunks = [max(1, min(n, round(n**g))) for n in shape]
+    return tuple(math.ceil(n / math.ceil(n / c)) for n, c in zip(shape, chunks))
 
 
 def sample_points(config: SweepConfig) -> dict[str, np.ndarray]:

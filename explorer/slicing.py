@@ -21,18 +21,19 @@ class SliceError(ValueError):
     """A slice that cannot be made as asked; the message says what is available."""
 
 
-def open_sweep(source: str | Path, broadcast: bool = True) -> xr.Dataset:
+def open_sweep(source: str | Path, broadcast: bool = True, dask: bool = True) -> xr.Dataset:
     """A stored sweep as a lazy Dataset.
 
     With ``broadcast`` every output spans the full grid (lazily: an output stored over
-    fewer dimensions is repeated on selection, never copied).
+    fewer dimensions is repeated on selection, never copied). Without ``dask``, selections
+    read their chunks straight through zarr: less overhead for one slice at a time.
     """
     url = str(source)
     if not store.exists(url):
         raise SliceError(
             f"{url} is not a sweep store (no zarr.json); give the path that `explorer run` printed"
         )
-    ds = xr.open_zarr(url, chunks={})
+    ds = xr.open_zarr(url, chunks={} if dask else None)
     if "config_hash" not in ds.attrs:
         raise SliceError(f"{url} is a zarr store but not one written by `explorer run`")
     if not broadcast:
@@ -47,8 +48,8 @@ def open_sweep(source: str | Path, broadcast: bool = True) -> xr.Dataset:
 
 @lru_cache(maxsize=8)
 def open_cached(url: str) -> xr.Dataset:
-    """For servers: one lazy Dataset per store for the life of the process."""
-    return open_sweep(url, broadcast=False)
+    """For slicing and servers: one lazy Dataset per store for the life of the process."""
+    return open_sweep(url, broadcast=False, dask=False)
 
 
 def grid_dims(ds: xr.Dataset) -> tuple[str, ...]:
