@@ -25,13 +25,26 @@ from explorer.plan import make_plan
 from explorer.sweep import run_sweep
 
 RSS_SCRIPT = """
-import resource, sys
-from explorer.config import load_config
+import json, resource, sys
+from explorer.config import parse_config
 from explorer.execute import Scheduler
 from explorer.sweep import run_sweep
-s = run_sweep(load_config(sys.argv[1]), sys.argv[2], Scheduler("threads"), progress=False)
+config = parse_config(json.loads(sys.argv[1]))
+s = run_sweep(config, sys.argv[2], Scheduler("threads"), progress=False)
 print(s.points, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
+
+
+def measure_peak_rss(raw_config: dict, url: str) -> tuple[int, int]:
+    """(points, peak RSS in KiB) of a sweep run in a fresh process."""
+    done = subprocess.run(
+        [sys.executable, "-c", RSS_SCRIPT, json.dumps(raw_config), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    points, rss = map(int, done.stdout.split())
+    return points, rss
 
 
 def kernel_alone(config: SweepConfig) -> float:
@@ -118,17 +131,8 @@ def peak_rss(config_path: Path, folder: Path, scale_axis: str, factor: int) -> d
     )
     out = {}
     for label, cfg in (("base", config), ("scaled", bigger)):
-        path = folder / f"{label}.toml"
-        import tomli_w
-
-        path.write_text(tomli_w.dumps(cfg.model_dump(mode="json", exclude_none=True)))
-        done = subprocess.run(
-            [sys.executable, "-c", RSS_SCRIPT, str(path), str(folder / f"{label}.zarr")],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        points, rss = map(int, done.stdout.split())
+        raw = cfg.model_dump(mode="json", exclude_none=True)
+        points, rss = measure_peak_rss(raw, str(folder / f"{label}.zarr"))
         out[label] = {"points": points, "peak_rss_mib": rss / 1024}
         shutil.rmtree(folder / f"{label}.zarr", ignore_errors=True)
     return out

@@ -42,18 +42,18 @@ class SweepApp:
         self.spec = get_model(self.ds.attrs["model"])
         outputs = list(self.ds.data_vars)
         self.var = pn.widgets.Select(
-            name="output", options=outputs, value="outcome" if "outcome" in outputs else outputs[0]
+            label="output", options=outputs, value="outcome" if "outcome" in outputs else outputs[0]
         )
         x0, y0 = ("theta", "beta") if {"theta", "beta"} <= set(self.dims) else self.dims[:2]
-        self.x = pn.widgets.Select(name="x", options=list(self.dims), value=x0)
-        self.y = pn.widgets.Select(name="y", options=list(self.dims), value=y0)
-        self.live = pn.widgets.Checkbox(name="compute off-grid values live (exact kernel)")
+        self.x = pn.widgets.Select(label="x", options=list(self.dims), value=x0)
+        self.y = pn.widgets.Select(label="y", options=list(self.dims), value=y0)
+        self.live = pn.widgets.Checkbox(label="compute off-grid values live (exact kernel)")
         self.section = pn.widgets.Select(
-            name="1-D section along", options=list(self.dims), value=self.dims[-1]
+            label="1-D section along", options=list(self.dims), value=self.dims[-1]
         )
         self.snapped = {
             d: pn.widgets.DiscreteSlider(
-                name=self._label(d),
+                label=self._label(d),
                 options=[float(v) for v in self.ds[d].values],
                 value=float(self.ds[d].values[len(self.ds[d]) // 2]),
             )
@@ -61,7 +61,7 @@ class SweepApp:
         }
         self.free = {
             d: pn.widgets.FloatSlider(
-                name=self._label(d),
+                label=self._label(d),
                 start=float(self.ds[d].min()),
                 end=float(self.ds[d].max()),
                 value=self.snapped[d].value,

@@ -1,20 +1,8 @@
 """Peak memory of a sweep is bounded by its chunks, not by the grid size."""
 
 import json
-import subprocess
-import sys
 
-from tests.test_sweep import write_toml
-
-SCRIPT = """
-import resource, sys
-from explorer.config import load_config
-from explorer.execute import Scheduler
-from explorer.sweep import run_sweep
-summary = run_sweep(load_config(sys.argv[1]), sys.argv[2], Scheduler("threads", 2),
-                    progress=False)
-print(summary.points, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-"""
+from benchmarks.bench_sweep import measure_peak_rss
 
 
 def peak_rss_kib(tmp_path, beta_points):
@@ -29,15 +17,7 @@ def peak_rss_kib(tmp_path, beta_points):
         "outputs": ["outcome", "flags", "eu_leader", "beta_lp"],
         "chunk_points": 1 << 18,
     }
-    config = tmp_path / f"m{beta_points}.toml"
-    write_toml(config, raw)
-    out = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(config), str(tmp_path / f"m{beta_points}.zarr")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    points, rss = map(int, out.stdout.split())
+    points, rss = measure_peak_rss(raw, str(tmp_path / f"m{beta_points}.zarr"))
     return points, rss
 
 
