@@ -108,8 +108,18 @@ def solve(assignments: tuple[str, ...], game: str, rho_form: str) -> None:
 @click.option("--resume", is_flag=True, help="Finish an interrupted run of the same config.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing store.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--no-plot", is_flag=True, help="Skip the quick-look PNG beside the store.")
 def run(
-    config_path, store_url, workers, processes, address, scheduler_file, resume, overwrite, quiet
+    config_path,
+    store_url,
+    workers,
+    processes,
+    address,
+    scheduler_file,
+    resume,
+    overwrite,
+    quiet,
+    no_plot,
 ) -> None:
     """Run the sweep defined in CONFIG into a zarr store."""
     from explorer.config import ConfigError, load_config
@@ -138,6 +148,12 @@ def run(
             "--store path"
         ) from None
     click.echo(describe_run(summary))
+    if summary.complete and not no_plot:
+        from explorer.figures import quick_look
+
+        path = quick_look(summary.url)
+        if path is not None:
+            click.echo(f"Quick-look plot: {path} (more with `explorer plot` or `explorer serve`).")
 
 
 @main.command()

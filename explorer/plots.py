@@ -120,7 +120,7 @@ def make_figure(data: xr.DataArray, backend: str = "bokeh", lines=None):
         curves.append(
             hv.Curve(points, x, y, label=f"{symbol} (paper's boundary)").opts(color=color, **style)
         )
-    at = ", ".join(f"{k}={v:g}" for k, v in data.attrs.get("at", {}).items() if k not in (x, y))
+    at = ", ".join(f"{k}={v:.4g}" for k, v in data.attrs.get("at", {}).items() if k not in (x, y))
     title = f"{data.name}, {data.attrs['game']} game" + (f"\n{at}" if at else "")
     overlay = hv.Overlay([plane, *curves, *layers]).opts(
         xlabel=axis_label(model, x), ylabel=axis_label(model, y), title=title

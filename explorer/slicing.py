@@ -69,12 +69,16 @@ def make_slice(
 ) -> xr.DataArray:
     """A 2-D slice of ``var`` over ``x`` (columns) and ``y`` (rows), other dimensions at ``at``.
 
-    ``source`` is a store (path, URL or an opened Dataset) or a sweep config (.toml path or
-    ``SweepConfig``). From a store, values on the stored grid are read; if any ``at`` value
-    is off the grid, the slice is solved exactly with the kernel (never interpolated).
-    ``result.attrs["source"]`` says which ("store" or "computed").
+    ``source`` is a store (path, URL or an opened Dataset), a sweep config (.toml path or
+    ``SweepConfig``) or a parameter set (a dict of values, with arrays for ``x`` and ``y``
+    and optionally ``game``, ``rho_form`` and ``model``). From a store, values on the stored
+    grid are read; if any ``at`` value is off the grid, the slice is solved exactly with the
+    kernel (never interpolated). ``result.attrs["source"]`` says which ("store" or
+    "computed").
     """
     at = dict(at or {})
+    if isinstance(source, Mapping) and not isinstance(source, xr.Dataset):
+        return _slice_parameters(dict(source), x, y, at, var)
     if isinstance(source, SweepConfig) or str(source).endswith(".toml"):
         config = source if isinstance(source, SweepConfig) else load_config(source)
         return _slice_config(config, x, y, at, var)
@@ -160,6 +164,22 @@ def _slice_config(config: SweepConfig, x: str, y: str, at: dict, var: str) -> xr
     attrs = {"model": config.model, "game": config.game, "rho_form": config.rho_form}
     data = _solve(attrs, params, var).transpose(y, x)
     return _finish(data, attrs, var, {**config.fixed, **at}, "computed")
+
+
+def _slice_parameters(params: dict, x: str, y: str, at: dict, var: str) -> xr.DataArray:
+    attrs = {
+        "model": params.pop("model", "coalition"),
+        "game": params.pop("game", "revisionist"),
+        "rho_form": params.pop("rho_form", "linear"),
+    }
+    for axis in (x, y):
+        if np.ndim(params.get(axis)) != 1:
+            raise SliceError(f"the parameter set needs a 1-D array of values for {axis!r}")
+        params[axis] = xr.DataArray(np.asarray(params[axis], dtype=float), dims=axis)
+    params.update(at)
+    data = _solve(attrs, params, var).transpose(y, x)
+    point = {k: v for k, v in params.items() if k not in (x, y)}
+    return _finish(data, attrs, var, point, "computed")
 
 
 def _solve(attrs: Mapping, params: dict, var: str) -> xr.DataArray:

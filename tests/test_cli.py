@@ -32,11 +32,14 @@ def test_run_then_refuse_then_resume_then_overwrite(tmp_path):
     first = invoke("run", str(config), "--store", url, "--quiet")
     assert first.exit_code == 0, first.output
     assert "complete" in first.output and url in first.output and "points/s" in first.output
-    again = invoke("run", str(config), "--store", url, "--quiet")
+    plot = tmp_path / "s.png"
+    assert f"Quick-look plot: {plot}" in first.output and plot.stat().st_size > 10_000
+    again = invoke("run", str(config), "--store", url, "--quiet", "--no-plot")
     assert again.exit_code == 1 and "--resume" in again.output
-    resumed = invoke("run", str(config), "--store", url, "--quiet", "--resume")
+    resumed = invoke("run", str(config), "--store", url, "--quiet", "--no-plot", "--resume")
     assert resumed.exit_code == 0 and "Solved 0 of" in resumed.output
-    assert invoke("run", str(config), "--store", url, "--quiet", "--overwrite").exit_code == 0
+    replaced = invoke("run", str(config), "--store", url, "--quiet", "--no-plot", "--overwrite")
+    assert replaced.exit_code == 0
 
 
 def test_run_errors_name_the_problem(tmp_path):

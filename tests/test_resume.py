@@ -38,7 +38,8 @@ def clean_run(tmp_path_factory):
     config = folder / "grid.toml"
     write_toml(config, RAW)
     url = str(folder / "clean.zarr")
-    subprocess.run(explorer_cmd("run", str(config), "--store", url, "--quiet"), check=True)
+    command = explorer_cmd("run", str(config), "--store", url, "--quiet", "--no-plot")
+    subprocess.run(command, check=True)
     return config, url
 
 
@@ -47,7 +48,7 @@ def test_killed_sweep_resumes_to_the_clean_result(tmp_path, clean_run, kill_afte
     config, clean_url = clean_run
     url = str(tmp_path / "killed.zarr")
     proc = subprocess.Popen(
-        explorer_cmd("run", str(config), "--store", url, "--quiet", "--workers", "2"),
+        explorer_cmd("run", str(config), "--store", url, "--quiet", "--no-plot", "--workers", "2"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -69,7 +70,7 @@ def test_killed_sweep_resumes_to_the_clean_result(tmp_path, clean_run, kill_afte
             var.load()
 
     resumed = subprocess.run(
-        explorer_cmd("run", str(config), "--store", url, "--resume", "--quiet"),
+        explorer_cmd("run", str(config), "--store", url, "--resume", "--quiet", "--no-plot"),
         capture_output=True,
         text=True,
     )
@@ -99,7 +100,7 @@ def test_resume_without_a_store_starts_fresh(tmp_path, clean_run):
     config, clean_url = clean_run
     url = str(tmp_path / "new.zarr")
     done = subprocess.run(
-        explorer_cmd("run", str(config), "--store", url, "--resume", "--quiet"),
+        explorer_cmd("run", str(config), "--store", url, "--resume", "--quiet", "--no-plot"),
         capture_output=True,
         text=True,
     )

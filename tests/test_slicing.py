@@ -197,3 +197,20 @@ def test_plot_html_and_cli_slice(stored, tmp_path):
         ],
     )
     assert bad.exit_code == 1 and ".png or .html" in bad.output
+
+
+def test_slices_from_a_parameter_set():
+    theta, beta = np.linspace(0.1, 0.9, 7), np.linspace(0, 1, 5)
+    fixed = {**GRID["fixed"], "alpha": 0.8, "c_p": 0.1}
+    params = {"game": "status_quo", **fixed, "theta": theta, "beta": beta}
+    data = make_slice(params, "theta", "beta", var="eu_leader")
+    assert data.attrs["source"] == "computed" and data.dims == ("beta", "theta")
+    want = explorer.solve(
+        game="status_quo",
+        **fixed,
+        theta=xr.DataArray(theta, dims="theta"),
+        beta=xr.DataArray(beta, dims="beta"),
+    )
+    np.testing.assert_array_equal(data.values, want.eu_leader.transpose("beta", "theta").values)
+    with pytest.raises(SliceError, match="1-D array of values for 'beta'"):
+        make_slice({**params, "beta": 0.5}, "theta", "beta")

@@ -86,6 +86,7 @@ def test_distributed_cluster_through_the_cli(tmp_path):
                 "--store",
                 url,
                 "--quiet",
+                "--no-plot",
                 "--scheduler",
                 cluster.scheduler_address,
             ],
