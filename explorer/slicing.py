@@ -12,8 +12,8 @@ import xarray as xr
 from explorer import store
 from explorer.config import SweepConfig, load_config
 from explorer.models import get_model
+from explorer.plan import SAMPLE_DIM
 
-SAMPLE_DIM = "sample"
 ON_GRID_RTOL = 1e-9  # an `at` value this close to a stored coordinate is that coordinate
 
 

@@ -26,8 +26,8 @@ from zarr.codecs import BloscCodec, BytesCodec, ZstdCodec
 from explorer.plan import Plan
 
 LEDGER = ".explorer/done"
+# Read where no run has written yet; -2 is no category code, so such chunks stand out.
 FILL_VALUES = {"int8": -2, "uint16": 0, "bool": False, "float64": np.nan, "float32": np.nan}
-NOT_COMPUTED = -2  # outcome code in chunks no run has written yet
 CREATING = "explorer_creating"
 
 
