@@ -57,3 +57,8 @@ def test_run_errors_name_the_problem(tmp_path):
     assert out.exit_code == 1 and "writable --store" in out.output
     both = invoke("run", str(config), "--resume", "--overwrite")
     assert both.exit_code == 2 and "not both" in both.output
+
+
+def test_serve_refuses_a_path_that_is_not_a_store(tmp_path):
+    out = invoke("serve", str(tmp_path))
+    assert out.exit_code == 1 and "not a sweep store" in out.output
