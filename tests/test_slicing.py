@@ -115,49 +115,17 @@ def test_plot_of_figure2_shows_all_three_outcome_colours(tmp_path):
         assert (pixels == rgb).all(axis=1).sum() > 5_000
 
 
+# theta x q at a stored point, as CLI arguments
+PLANE = ["--x", "theta", "--y", "q", "--at", "alpha=0.8", "--at", "c_p=0.1", "--at", "beta=0.5"]
+
+
 def test_plot_html_and_cli_slice(stored, tmp_path):
     out = tmp_path / "plane.html"
-    result = CliRunner().invoke(
-        main,
-        [
-            "plot",
-            stored,
-            "--x",
-            "theta",
-            "--y",
-            "q",
-            "--at",
-            "alpha=0.8",
-            "--at",
-            "c_p=0.1",
-            "--at",
-            "beta=0.5",
-            "-o",
-            str(out),
-        ],
-    )
+    result = CliRunner().invoke(main, ["plot", stored, *PLANE, "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "bokeh" in out.read_text().lower()
     csv = tmp_path / "s.csv"
-    result = CliRunner().invoke(
-        main,
-        [
-            "slice",
-            stored,
-            "--x",
-            "theta",
-            "--y",
-            "q",
-            "--at",
-            "alpha=0.8",
-            "--at",
-            "c_p=0.1",
-            "--at",
-            "beta=0.5",
-            "--csv",
-            str(csv),
-        ],
-    )
+    result = CliRunner().invoke(main, ["slice", stored, *PLANE, "--csv", str(csv)])
     assert result.exit_code == 0 and len(csv.read_text().splitlines()) == 23 * 3 + 1
     small = CliRunner().invoke(
         main,
@@ -177,25 +145,7 @@ def test_plot_html_and_cli_slice(stored, tmp_path):
         ],
     )
     assert small.exit_code == 0 and "codes:" in small.output
-    bad = CliRunner().invoke(
-        main,
-        [
-            "plot",
-            stored,
-            "--x",
-            "theta",
-            "--y",
-            "q",
-            "-o",
-            "f.pdf",
-            "--at",
-            "alpha=0.8",
-            "--at",
-            "c_p=0.1",
-            "--at",
-            "beta=0.5",
-        ],
-    )
+    bad = CliRunner().invoke(main, ["plot", stored, *PLANE, "-o", "f.pdf"])
     assert bad.exit_code == 1 and ".png or .html" in bad.output
 
 
