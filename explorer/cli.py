@@ -142,6 +142,11 @@ def run(
         )
     except (ConfigError, StoreError) as err:
         raise click.ClickException(str(err)) from None
+    except KeyboardInterrupt:
+        raise click.ClickException(
+            "interrupted; every block finished so far is kept: run the same command with "
+            "--resume to compute the rest"
+        ) from None
     except OSError as err:  # unwritable or unreachable store location
         raise click.ClickException(
             f"cannot write the store at {store_url or config.store}: {err}; choose a writable "

@@ -108,3 +108,32 @@ def test_resume_without_a_store_starts_fresh(tmp_path, clean_run):
     np.testing.assert_array_equal(
         xr.open_zarr(url).outcome.values, xr.open_zarr(clean_url).outcome.values
     )
+
+
+def test_ctrl_c_stops_with_a_resume_hint(tmp_path, clean_run):
+    config, clean_url = clean_run
+    url = str(tmp_path / "interrupted.zarr")
+    proc = subprocess.Popen(
+        explorer_cmd("run", str(config), "--store", url, "--quiet", "--no-plot"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if store.exists(url) and len(store.completed(url)) >= 3:
+            break
+        time.sleep(0.005)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and "--resume" in err, err
+    resumed = subprocess.run(
+        explorer_cmd("run", str(config), "--store", url, "--resume", "--quiet", "--no-plot"),
+        capture_output=True,
+        text=True,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    np.testing.assert_array_equal(
+        xr.open_zarr(url).outcome.values, xr.open_zarr(clean_url).outcome.values
+    )
