@@ -32,6 +32,37 @@ def chunk_files(url):
     }
 
 
+def start_run(config, url, blocks_done: int, **popen):
+    """Start a run in a subprocess and return it once ``blocks_done`` blocks are recorded."""
+    proc = subprocess.Popen(
+        explorer_cmd("run", str(config), "--store", url, "--quiet", "--no-plot", "--workers", "2"),
+        **popen,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if store.exists(url) and len(store.completed(url)) >= blocks_done:
+            break
+        time.sleep(0.005)
+    assert proc.poll() is None, "the run finished before it could be stopped; use more blocks"
+    return proc
+
+
+def resume(config, url) -> subprocess.CompletedProcess:
+    resumed = subprocess.run(
+        explorer_cmd("run", str(config), "--store", url, "--resume", "--quiet", "--no-plot"),
+        capture_output=True,
+        text=True,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    return resumed
+
+
+def assert_same_outcome(url, clean_url):
+    np.testing.assert_array_equal(
+        xr.open_zarr(url).outcome.values, xr.open_zarr(clean_url).outcome.values
+    )
+
+
 @pytest.fixture(scope="module")
 def clean_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("clean")
@@ -47,17 +78,9 @@ def clean_run(tmp_path_factory):
 def test_killed_sweep_resumes_to_the_clean_result(tmp_path, clean_run, kill_after_blocks):
     config, clean_url = clean_run
     url = str(tmp_path / "killed.zarr")
-    proc = subprocess.Popen(
-        explorer_cmd("run", str(config), "--store", url, "--quiet", "--no-plot", "--workers", "2"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    proc = start_run(
+        config, url, kill_after_blocks, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if store.exists(url) and len(store.completed(url)) >= kill_after_blocks:
-            break
-        time.sleep(0.005)
-    assert proc.poll() is None, "the run finished before it could be killed; use more blocks"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     done_before = set(store.completed(url))
@@ -69,13 +92,7 @@ def test_killed_sweep_resumes_to_the_clean_result(tmp_path, clean_run, kill_afte
         for var in xr.open_zarr(url).data_vars.values():
             var.load()
 
-    resumed = subprocess.run(
-        explorer_cmd("run", str(config), "--store", url, "--resume", "--quiet", "--no-plot"),
-        capture_output=True,
-        text=True,
-    )
-    assert resumed.returncode == 0, resumed.stderr
-    assert "complete" in resumed.stdout
+    assert "complete" in resume(config, url).stdout
 
     clean, killed = xr.open_zarr(clean_url), xr.open_zarr(url)
     for name in clean.data_vars:
@@ -99,41 +116,16 @@ def test_killed_sweep_resumes_to_the_clean_result(tmp_path, clean_run, kill_afte
 def test_resume_without_a_store_starts_fresh(tmp_path, clean_run):
     config, clean_url = clean_run
     url = str(tmp_path / "new.zarr")
-    done = subprocess.run(
-        explorer_cmd("run", str(config), "--store", url, "--resume", "--quiet", "--no-plot"),
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
-    np.testing.assert_array_equal(
-        xr.open_zarr(url).outcome.values, xr.open_zarr(clean_url).outcome.values
-    )
+    resume(config, url)
+    assert_same_outcome(url, clean_url)
 
 
 def test_ctrl_c_stops_with_a_resume_hint(tmp_path, clean_run):
     config, clean_url = clean_run
     url = str(tmp_path / "interrupted.zarr")
-    proc = subprocess.Popen(
-        explorer_cmd("run", str(config), "--store", url, "--quiet", "--no-plot"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if store.exists(url) and len(store.completed(url)) >= 3:
-            break
-        time.sleep(0.005)
-    assert proc.poll() is None, "the run finished before it could be interrupted"
+    proc = start_run(config, url, 3, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and "--resume" in err, err
-    resumed = subprocess.run(
-        explorer_cmd("run", str(config), "--store", url, "--resume", "--quiet", "--no-plot"),
-        capture_output=True,
-        text=True,
-    )
-    assert resumed.returncode == 0, resumed.stderr
-    np.testing.assert_array_equal(
-        xr.open_zarr(url).outcome.values, xr.open_zarr(clean_url).outcome.values
-    )
+    resume(config, url)
+    assert_same_outcome(url, clean_url)
