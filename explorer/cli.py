@@ -286,3 +286,78 @@ def serve(store_url, port, host, show) -> None:
 
     click.echo(f"serving {store_url} at http://{host}:{port}/ (Ctrl-C stops)")
     serve_app(store_url, port=port, host=host, show=show)
+
+
+def _sizes(ctx, param, text):
+    if text is None:
+        return None
+    try:
+        sizes = tuple(int(float(v)) for v in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 16:
+        raise click.BadParameter(
+            f"{text!r} is not a list of grid sizes of at least 16 points; write e.g. 1e4,1e6,1e8"
+        )
+    return tuple(sorted(set(sizes)))
+
+
+@main.command()
+@click.option("--quick", is_flag=True, help="Grid sizes 1e4..1e7 (about a minute).")
+@click.option("--sizes", callback=_sizes, help="Grid sizes to run, e.g. 1e4,1e6,1e8.")
+@click.option(
+    "--workers",
+    "worker_text",
+    help="Worker counts for the scaling run, e.g. 1,2,4 (default: 1 and all cores).",
+)
+@click.option("--method", "methods", multiple=True, help="Run only this method (repeatable).")
+@click.option("--repeat", default=3, show_default=True, type=click.IntRange(1, 100))
+@click.option(
+    "--json", "json_path", type=click.Path(dir_okay=False), help="Write the results here."
+)
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False),
+    help="Draw the scaling curves to this PNG.",
+)
+def bench(quick, sizes, worker_text, methods, repeat, json_path, plot_path) -> None:
+    """Measure every way to solve a grid, side by side, on this machine.
+
+    The full run (1e4..1e9 points, a few minutes) writes results/bench.json and
+    results/bench.png unless --json/--plot say otherwise.
+    """
+    from benchmarks import cases
+    from explorer import bench as benchmark
+
+    names = [c.name for c in (cases.FILL, *cases.CASES)]
+    unknown = [m for m in methods if m not in names]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown method {unknown[0]!r}; choose from: " + "; ".join(names),
+            param_hint="--method",
+        )
+    try:
+        workers = tuple(int(w) for w in worker_text.split(",")) if worker_text else None
+    except ValueError:
+        workers = None
+    if worker_text and (not workers or min(workers) < 1):
+        raise click.BadParameter(f"{worker_text!r} is not a list of counts like 1,2,4")
+    if not quick:
+        json_path = json_path or "results/bench.json"
+        plot_path = plot_path or "results/bench.png"
+    if plot_path and not plot_path.lower().endswith(".png"):
+        raise click.BadParameter(f"{plot_path!r}: give a file ending in .png", param_hint="--plot")
+
+    def show(row):
+        rate = f"skipped ({row.skipped})" if row.skipped else f"{row.points_per_s:.3g} points/s"
+        click.echo(
+            f"  {row.method}, {row.points:.0e} points, {row.workers} workers: {rate}", err=True
+        )
+
+    report = benchmark.run_bench(quick, sizes, workers, repeat, tuple(methods) or None, show)
+    click.echo(benchmark.format_report(report))
+    if json_path:
+        click.echo(f"wrote {benchmark.write_json(report, json_path)}")
+    if plot_path:
+        click.echo(f"wrote {benchmark.plot_scaling(report, plot_path)}")

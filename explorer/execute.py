@@ -20,7 +20,7 @@ from explorer.plan import Plan
 from kernels.numerics import count_codes
 
 log = logging.getLogger(__name__)
-_compile_lock = threading.Lock()
+compile_lock = threading.Lock()  # numba's compiler is not thread-safe
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def kernel_for(plan: Plan, dims: tuple[str, ...], outputs: tuple[str, ...]):
     """The compiled kernel for one output group, compiled once per process under a lock
     (numba's compiler is not safe to enter from several threads at once)."""
     spec = get_model(plan.model)
-    with _compile_lock:
+    with compile_lock:
         if plan.sampled or not dims:
             return spec.build_kernel(plan.game, plan.rho_form, outputs, False)
         return spec.build_grid_kernel(plan.game, plan.rho_form, dims, outputs, False)

@@ -48,6 +48,8 @@ FREE_PARTNER_ZERO_BETA = 1 << 9  # c_p == 0 and beta == 0: P joins for nothing
 INVALID_FLAGS = (
     P_LP_BELOW_P_L | C_LP_ABOVE_C_L | RHO_NOT_POSITIVE | RHO_ABOVE_THETA | RHO_SLOPE_NOT_POSITIVE
 )
+# Where Proposition 1 read literally can give the wrong outcome (see MODEL notes).
+PROPOSITION_1_GAPS = PARTNER_UNAFFORDABLE | NO_COALITION_GAIN | FREE_PARTNER_ZERO_BETA
 FLAG_NAMES = {
     P_LP_BELOW_P_L: "p_lp < p_l",
     C_LP_ABOVE_C_L: "c_lp > c_l",
@@ -265,7 +267,7 @@ def _compile(game: str, rho_form: str, source: str):
     Source is generated so that each variant is one specialised loop with no runtime
     dispatch; LLVM then drops whatever the unrequested outputs needed.
     """
-    namespace = {"solve": point_solver(game, rho_form), "prange": prange}
+    namespace = {"solve": point_solver(game, rho_form), "prange": prange, "np": np}
     exec(compile(source, f"<coalition kernel {game}/{rho_form}>", "exec"), namespace)
     return namespace["kernel"]
 
@@ -347,6 +349,49 @@ def build_grid_kernel(
     )
 
 
+# Joint counts of (outcome + 1, paper_agrees, flags): every share the analyses report
+# (outcomes, Proposition 1 gaps by cause, assumption breaks) is a sum over this table.
+TALLY_SHAPE = (4, 2, 1 << len(FLAG_NAMES))
+
+
+@cache
+def build_tally_kernel(game: str, rho_form: str, axes: tuple[str, ...], sampled: bool = False):
+    """A jitted loop that solves points and counts them into ``tally`` (``TALLY_SHAPE``,
+    int64, added to in place) without storing any output.
+
+    Grid (``sampled=False``): call as ``kernel(*axis_values, *fixed_values, tally)``, the
+    Cartesian grid of 1-D axes, like ``build_grid_kernel``. Sample (``sampled=True``):
+    ``axes`` are the sampled parameters, each given as a 1-D array of the same length
+    (point ``i`` takes element ``i`` of each). Serial and GIL-free: dask runs many at once.
+    """
+    _check_choice(game, rho_form, ("outcome",))
+    params = GAMES[game]
+    if len(set(axes)) != len(axes) or not set(axes) <= set(params):
+        raise ValueError(f"axes {axes} must be distinct parameters of {game}: {params}")
+    fixed = tuple(p for p in params if p not in axes)
+    lines = [f"def kernel({', '.join([f'axis_{a}' for a in axes] + list(fixed) + ['tally'])}):"]
+    if sampled:
+        lines.append(f"    for i in range(axis_{axes[0]}.shape[0]):")
+        lines += [f"        {a} = axis_{a}[i]" for a in axes]
+        pad = "        "
+    else:
+        for depth, axis in enumerate(axes):
+            pad = "    " * (depth + 1)
+            lines.append(f"{pad}for i{depth} in range(axis_{axis}.shape[0]):")
+            lines.append(f"{pad}    {axis} = axis_{axis}[i{depth}]")
+        pad = "    " * (len(axes) + 1)
+    lines.append(f"{pad}r = {_solve_call(game)}")
+    outcome, agrees, flags = (OUTPUT_NAMES.index(o) for o in ("outcome", "paper_agrees", "flags"))
+    lines.append(f"{pad}tally[r[{outcome}] + 1, np.int64(r[{agrees}]), r[{flags}]] += 1")
+    signature = (
+        f"void({', '.join(['float64[::1]'] * len(axes) + ['float64'] * len(fixed))}, "
+        "int64[:, :, ::1])"
+    )
+    return njit(signature, nogil=True, error_model="numpy")(
+        _compile(game, rho_form, "\n".join(lines) + "\n")
+    )
+
+
 MODEL = ModelSpec(
     name="coalition",
     citation=(
@@ -359,5 +404,7 @@ MODEL = ModelSpec(
     forms=tuple(RHO_FORMS),
     build_kernel=build_kernel,
     build_grid_kernel=build_grid_kernel,
+    build_tally_kernel=build_tally_kernel,
+    tally_shape=TALLY_SHAPE,
     flag_names=FLAG_NAMES,
 )

@@ -77,6 +77,9 @@ class ModelSpec:
     build_kernel: Callable[..., np.ufunc]  # (game, form, outputs, parallel) -> gufunc
     build_grid_kernel: Callable  # (game, form, axes, outputs, parallel) -> grid loop
     flag_names: dict[int, str] = field(default_factory=dict)  # bit value -> name
+    # (game, form, axes, sampled) -> loop counting (outcome + 1, paper_agrees, flags)
+    build_tally_kernel: Callable | None = None
+    tally_shape: tuple[int, ...] = ()
 
     def parameter(self, name: str) -> Parameter:
         return next(p for p in self.parameters if p.name == name)

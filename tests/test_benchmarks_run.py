@@ -1,25 +1,57 @@
 """Each benchmark runs once at a tiny size so it cannot go stale (speed is not judged here)."""
 
+import dataclasses
+import importlib.util
 import tomllib
 from pathlib import Path
 
+import pytest
 import tomli_w
 
-from benchmarks import bench_kernel, bench_slice, bench_sweep
+from benchmarks import bench_slice, bench_sweep, cases
+from benchmarks.suite import Solve
+from explorer import bench
+from kernels.cuda import cuda_unavailable_reason
 
 
-def test_kernel_benchmark_runs_and_reports_every_method(capsys):
-    bench_kernel.main(["--side", "64", "--repeat", "1", "--python-points", "50"])
-    out = capsys.readouterr().out
-    for method in (
-        "numpy fill",
-        "numba fill",
-        "grid kernel",
-        "gufunc",
-        "numpy broadcasting",
-        "pure Python",
-    ):
-        assert method in out
+@pytest.mark.parametrize("case", [cases.FILL, *cases.CASES], ids=lambda c: c.name)
+def test_each_case_runs_tiny(case):
+    context = cases.Context(workers=1)
+    try:
+        row = bench.measure(case, 16, context, repeat=1)
+    finally:
+        context.close()
+    if case.name == "numba.cuda grid kernel" and cuda_unavailable_reason():
+        assert row.skipped == cuda_unavailable_reason()
+        return
+    if case.name.startswith("pygambit") and importlib.util.find_spec("pygambit") is None:
+        assert "pygambit is not installed" in row.skipped
+        return
+    assert row.skipped is None
+    assert row.points_per_s > 0 and row.warm_calls >= 1 and row.first_call_s > 0
+    assert row.points == 16 if case.sample is None else row.extrapolated_from == case.sample
+
+
+def test_asv_suite_runs_a_case_as_asv_would():
+    suite = Solve()
+    method, points = cases.CASES[0].name, 16
+    suite.setup(method, points)
+    suite.time_solve(method, points)
+    suite.peakmem_solve(method, points)
+    suite.teardown(method, points)
+
+
+def test_asv_suite_reports_a_skip_as_not_implemented(monkeypatch):
+    def unavailable(points, context):
+        raise cases.Skip("not here")
+
+    case = dataclasses.replace(cases.CASES[0], prepare=unavailable)
+    monkeypatch.setattr(cases, "by_name", lambda name: case)
+    monkeypatch.setattr("benchmarks.suite.by_name", lambda name: case)
+    suite = Solve()
+    with pytest.raises(NotImplementedError, match="not here"):
+        suite.setup(case.name, 16)
+    suite.teardown(case.name, 16)
 
 
 def test_sweep_benchmark_runs(tmp_path, capsys, monkeypatch):

@@ -5,8 +5,8 @@ import pytest
 
 import explorer
 from kernels.coalition import FLAG_NAMES, OUTPUT_NAMES
+from kernels.reference import solve_reference
 from tests.points import point, random_points
-from tests.reference import solve_reference
 
 N_POINTS = 100_000
 FLOATS = [o for o in OUTPUT_NAMES if o not in ("outcome", "paper_agrees", "flags")]

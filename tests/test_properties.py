@@ -6,7 +6,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import explorer
-from tests import reference as ref
+from kernels import reference as ref
 
 unit = st.floats(0.001, 0.999)
 

@@ -2,7 +2,8 @@
 
 Backward induction over the game tree: P's accept rule, then l's best proposal (the
 largest share P accepts, found by bisection on P's payoff rather than from the paper's
-closed form), then l's initiation choice. Used only to check the kernel.
+closed form), then l's initiation choice. Used to check the kernel, and as the plain-Python
+baseline in the benchmarks.
 """
 
 from __future__ import annotations
