@@ -1,0 +1,66 @@
+"""Region shares: intervals that shrink like 1/sqrt(n) and cover the full-grid answer."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import explorer
+from explorer.presets import FIGURE2
+from explorer.regions import Box, region_shares, wilson
+
+# The Figure 2 plane at q = 0.5, as a box over theta and beta.
+PLANE = Box(
+    model="coalition",
+    game="revisionist",
+    rho_form="linear",
+    fixed={**{k: v for k, v in FIGURE2.items()}, "q": 0.5},
+    bounds={"theta": (0.0, 1.0), "beta": (0.0, 1.0)},
+)
+
+
+def half_width(row):
+    return (row["high"] - row["low"]) / 2
+
+
+def test_random_intervals_shrink_like_one_over_root_n():
+    small = region_shares(PLANE, 1 << 14, "random", seed=1)["shares"]["coalition crisis"]
+    large = region_shares(PLANE, 1 << 18, "random", seed=1)["shares"]["coalition crisis"]
+    ratio = half_width(small) / half_width(large)
+    assert 3.6 < ratio < 4.4  # 16 times the points: a quarter of the width
+
+
+@pytest.mark.parametrize("method", ["random", "sobol"])
+def test_shares_match_a_full_grid_count(method):
+    side = 2000
+    mid = (np.arange(side) + 0.5) / side  # cell midpoints: the grid's own uniform estimate
+    ds = explorer.solve(
+        game="revisionist",
+        outputs=["outcome"],
+        theta=xr.DataArray(mid, dims="theta"),
+        beta=xr.DataArray(mid, dims="beta"),
+        **PLANE.fixed,
+    )
+    result = region_shares(PLANE, 1 << 20, method, seed=5)
+    assert result["points"] == 1 << 20
+    for code, name in ((0, "no crisis"), (1, "unilateral crisis"), (2, "coalition crisis")):
+        grid_share = float((ds.outcome == code).mean())
+        row = result["shares"][name]
+        # The grid is exact up to the cells the boundary crosses (about 1/side).
+        assert abs(row["share"] - grid_share) < 3 * half_width(row) + 1.0 / side, name
+    assert result["shares"]["invalid point"]["count"] == 0
+
+
+def test_sobol_replicates_give_tighter_intervals_than_random_at_equal_cost():
+    sobol = region_shares(PLANE, 1 << 18, "sobol", seed=2)["shares"]["coalition crisis"]
+    random = region_shares(PLANE, 1 << 18, "random", seed=2)["shares"]["coalition crisis"]
+    assert half_width(sobol) < half_width(random)
+
+
+def test_wilson_interval_known_value():
+    low, high = wilson(50, 100)  # textbook: 0.4038 .. 0.5962
+    assert abs(low - 0.4038) < 1e-4 and abs(high - 0.5962) < 1e-4
+
+
+def test_a_box_without_free_parameters_is_refused():
+    with pytest.raises(ValueError, match="no free parameter"):
+        region_shares(Box("coalition", "revisionist", "linear", {}, {}), 100)
