@@ -17,7 +17,8 @@ from explorer.plan import Plan
 def tally_kernel(plan: Plan):
     spec = get_model(plan.model)
     with compile_lock:
-        return spec.build_tally_kernel(plan.game, plan.rho_form, _axes(plan), plan.sampled)
+        design = "sample" if plan.sampled else "grid"
+        return spec.build_tally_kernel(plan.game, plan.rho_form, _axes(plan), design)
 
 
 def _axes(plan: Plan) -> tuple[str, ...]:

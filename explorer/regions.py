@@ -2,7 +2,8 @@
 intervals, from points drawn and counted on the fly (no point is stored).
 
 Points are uniform over the box (any parameter may be fixed instead). ``random`` draws
-independent points, with a Wilson interval per share. ``sobol`` draws independently
+independent points inside the kernel (numba's generator, seeded per chunk), with a Wilson
+interval per share. ``sobol`` draws independently
 scrambled Sobol' nets of a power-of-two size (at least ``MIN_REPLICATES`` of them), and
 the interval comes from the spread of the nets' estimates (Student t), as randomised
 quasi-Monte Carlo requires. Each dask task draws and tallies one chunk (one net); memory is
@@ -51,28 +52,23 @@ def box_of(config: SweepConfig) -> Box:
     return Box(config.model, config.game, config.rho_form, dict(config.fixed), bounds)
 
 
-def draw(box: Box, method: str, seed: int, chunk: int, size: int) -> np.ndarray:
-    """Chunk ``chunk`` of the design in the unit cube (size x d): independent uniform
-    points, or one freshly scrambled Sobol' net (its own replicate)."""
-    d = len(box.bounds)
-    rng = np.random.default_rng([seed, chunk])
-    if method == "random":
-        return rng.random((size, d))
-    return qmc.Sobol(d, scramble=True, seed=rng).random_base2(size.bit_length() - 1)
-
-
 def tally_chunk(box: Box, method: str, seed: int, chunk: int, size: int) -> np.ndarray:
+    """Counts over chunk ``chunk`` of the design: ``size`` independent uniform points drawn
+    inside the kernel, or one freshly scrambled Sobol' net (its own replicate)."""
     spec = get_model(box.model)
+    design = "random" if method == "random" else "unit"
     with compile_lock:
-        kernel = spec.build_tally_kernel(box.game, box.rho_form, tuple(box.bounds), True)
-    unit = draw(box, method, seed, chunk, size)
+        kernel = spec.build_tally_kernel(box.game, box.rho_form, tuple(box.bounds), design)
     low = np.array([b[0] for b in box.bounds.values()])
     high = np.array([b[1] for b in box.bounds.values()])
-    points = low + unit * (high - low)
-    axes = [np.ascontiguousarray(points[:, i]) for i in range(points.shape[1])]
     fixed = [box.fixed[p] for p in spec.parameters_of(box.game) if p not in box.bounds]
     tally = np.zeros(spec.tally_shape, dtype=np.int64)
-    kernel(*axes, *fixed, tally)
+    seeds = np.random.SeedSequence([seed, chunk])
+    if method == "random":
+        kernel(int(seeds.generate_state(1, np.uint32)[0]), size, low, high, *fixed, tally)
+    else:
+        sobol = qmc.Sobol(len(box.bounds), scramble=True, seed=np.random.default_rng(seeds))
+        kernel(sobol.random_base2(size.bit_length() - 1), low, high, *fixed, tally)
     return tally
 
 

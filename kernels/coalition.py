@@ -354,39 +354,66 @@ def build_grid_kernel(
 TALLY_SHAPE = (4, 2, 1 << len(FLAG_NAMES))
 
 
-@cache
-def build_tally_kernel(game: str, rho_form: str, axes: tuple[str, ...], sampled: bool = False):
-    """A jitted loop that solves points and counts them into ``tally`` (``TALLY_SHAPE``,
-    int64, added to in place) without storing any output.
+TALLY_DESIGNS = ("grid", "sample", "unit", "random")
 
-    Grid (``sampled=False``): call as ``kernel(*axis_values, *fixed_values, tally)``, the
-    Cartesian grid of 1-D axes, like ``build_grid_kernel``. Sample (``sampled=True``):
-    ``axes`` are the sampled parameters, each given as a 1-D array of the same length
-    (point ``i`` takes element ``i`` of each). Serial and GIL-free: dask runs many at once.
+
+@cache
+def build_tally_kernel(game: str, rho_form: str, axes: tuple[str, ...], design: str = "grid"):
+    """A jitted loop that solves points and counts them into ``tally`` (``TALLY_SHAPE``,
+    int64, added to in place) without storing any output. Serial and GIL-free: dask runs
+    many at once. ``axes`` are the varying parameters; the others come as scalars
+    (``fixed``, in game order). Call as:
+
+    - ``grid``: ``kernel(*axis_values, *fixed, tally)``, the Cartesian grid of 1-D axes;
+    - ``sample``: ``kernel(*axis_values, *fixed, tally)``, point ``i`` taking element
+      ``i`` of every 1-D array;
+    - ``unit``: ``kernel(unit, low, high, *fixed, tally)``, points ``unit`` (n x d, in the
+      unit cube) scaled to the box ``[low, high]`` on the fly;
+    - ``random``: ``kernel(seed, n, low, high, *fixed, tally)``, ``n`` uniform points of
+      the box drawn inside the loop from numba's generator seeded with ``seed`` (the same
+      seed gives the same points: one task runs on one thread from start to end).
     """
     _check_choice(game, rho_form, ("outcome",))
     params = GAMES[game]
     if len(set(axes)) != len(axes) or not set(axes) <= set(params):
         raise ValueError(f"axes {axes} must be distinct parameters of {game}: {params}")
+    if design not in TALLY_DESIGNS:
+        raise ValueError(f"unknown design {design!r}; choose one of {TALLY_DESIGNS}")
     fixed = tuple(p for p in params if p not in axes)
-    lines = [f"def kernel({', '.join([f'axis_{a}' for a in axes] + list(fixed) + ['tally'])}):"]
-    if sampled:
-        lines.append(f"    for i in range(axis_{axes[0]}.shape[0]):")
-        lines += [f"        {a} = axis_{a}[i]" for a in axes]
-        pad = "        "
-    else:
+    inputs, types = {
+        "grid": ([f"axis_{a}" for a in axes], ["float64[::1]"] * len(axes)),
+        "sample": ([f"axis_{a}" for a in axes], ["float64[::1]"] * len(axes)),
+        "unit": (["unit", "low", "high"], ["float64[:, ::1]", "float64[::1]", "float64[::1]"]),
+        "random": (["seed", "n", "low", "high"], ["int64", "int64"] + ["float64[::1]"] * 2),
+    }[design]
+    lines = [f"def kernel({', '.join(inputs + list(fixed) + ['tally'])}):"]
+    if design == "grid":
         for depth, axis in enumerate(axes):
             pad = "    " * (depth + 1)
             lines.append(f"{pad}for i{depth} in range(axis_{axis}.shape[0]):")
             lines.append(f"{pad}    {axis} = axis_{axis}[i{depth}]")
         pad = "    " * (len(axes) + 1)
+    else:
+        pad = "        "
+        if design == "random":
+            lines += ["    np.random.seed(seed)", "    for i in range(n):"]
+            draws = ["np.random.random()"] * len(axes)
+        elif design == "unit":
+            lines.append("    for i in range(unit.shape[0]):")
+            draws = [f"unit[i, {k}]" for k in range(len(axes))]
+        else:
+            lines.append(f"    for i in range(axis_{axes[0]}.shape[0]):")
+        if design == "sample":
+            lines += [f"{pad}{a} = axis_{a}[i]" for a in axes]
+        else:
+            lines += [
+                f"{pad}{a} = low[{k}] + (high[{k}] - low[{k}]) * {u}"
+                for k, (a, u) in enumerate(zip(axes, draws))
+            ]
     lines.append(f"{pad}r = {_solve_call(game)}")
     outcome, agrees, flags = (OUTPUT_NAMES.index(o) for o in ("outcome", "paper_agrees", "flags"))
     lines.append(f"{pad}tally[r[{outcome}] + 1, np.int64(r[{agrees}]), r[{flags}]] += 1")
-    signature = (
-        f"void({', '.join(['float64[::1]'] * len(axes) + ['float64'] * len(fixed))}, "
-        "int64[:, :, ::1])"
-    )
+    signature = f"void({', '.join(types + ['float64'] * len(fixed))}, int64[:, :, ::1])"
     return njit(signature, nogil=True, error_model="numpy")(
         _compile(game, rho_form, "\n".join(lines) + "\n")
     )

@@ -77,7 +77,7 @@ class ModelSpec:
     build_kernel: Callable[..., np.ufunc]  # (game, form, outputs, parallel) -> gufunc
     build_grid_kernel: Callable  # (game, form, axes, outputs, parallel) -> grid loop
     flag_names: dict[int, str] = field(default_factory=dict)  # bit value -> name
-    # (game, form, axes, sampled) -> loop counting (outcome + 1, paper_agrees, flags)
+    # (game, form, axes, design) -> loop counting (outcome + 1, paper_agrees, flags)
     build_tally_kernel: Callable | None = None
     tally_shape: tuple[int, ...] = ()
 

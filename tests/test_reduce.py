@@ -67,3 +67,35 @@ def test_tally_on_a_distributed_cluster():
         )
     np.testing.assert_array_equal(total, counted_by_solving(config))
     assert sum(seen) == config.n_points()
+
+
+def test_box_designs_count_what_solving_the_same_points_gives():
+    from kernels.coalition import TALLY_SHAPE, build_tally_kernel
+
+    box = SAMPLED["sample"]["bounds"]
+    axes = tuple(box)
+    low = np.array([b[0] for b in box.values()])
+    high = np.array([b[1] for b in box.values()])
+    fixed = SAMPLED["fixed"]
+    unit = np.random.default_rng(0).random((5000, len(axes)))
+    tally = np.zeros(TALLY_SHAPE, dtype=np.int64)
+    build_tally_kernel("status_quo", "quadratic", axes, "unit")(
+        unit, low, high, *fixed.values(), tally
+    )
+    points = {a: low[k] + (high[k] - low[k]) * unit[:, k] for k, a in enumerate(axes)}
+    ds = explorer.solve(game="status_quo", rho_form="quadratic", **fixed, **points)
+    expected = tally_of({k: ds[k].values for k in ("outcome", "paper_agrees", "flags")})
+    np.testing.assert_array_equal(tally, expected)
+
+    random = build_tally_kernel("status_quo", "quadratic", axes, "random")
+    first, again, other = (np.zeros(TALLY_SHAPE, dtype=np.int64) for _ in range(3))
+    for seed, out in ((11, first), (11, again), (12, other)):
+        random(seed, 200_000, low, high, *fixed.values(), out)
+    np.testing.assert_array_equal(first, again)  # the seed decides the points
+    assert (first != other).any() and first.sum() == 200_000
+    # Same box, other points: the shares agree within sampling error.
+    share = first.sum(axis=(1, 2)) / first.sum()
+    reference = expected.sum(axis=(1, 2)) / expected.sum()
+    assert np.all(
+        np.abs(share - reference) < 4 * np.sqrt(reference * (1 - reference) / 5000) + 1e-3
+    )
