@@ -39,6 +39,29 @@ def parse_values(name: str, text: str) -> list[float]:
         ) from None
 
 
+def scheduler_options(command):
+    """Where dask runs the work: local workers, or a running scheduler (a cluster)."""
+    command = click.option(
+        "--scheduler-file",
+        type=click.Path(exists=True, dir_okay=False),
+        help="A dask scheduler file (as dask-jobqueue and dask-mpi write).",
+    )(command)
+    command = click.option("--scheduler", "address", help="Address of a running dask scheduler.")(
+        command
+    )
+    return click.option(
+        "--workers", type=click.IntRange(min=1), help="Local dask workers (default: cores)."
+    )(command)
+
+
+def make_scheduler(workers, address, scheduler_file, processes=False):
+    from explorer.execute import Scheduler
+
+    if address and scheduler_file:
+        raise click.UsageError("give --scheduler or --scheduler-file, not both")
+    return Scheduler("processes" if processes else "threads", workers, address, scheduler_file)
+
+
 @click.group()
 @click.version_option(package_name="coalition-explorer")
 def main() -> None:
@@ -97,14 +120,8 @@ def solve(assignments: tuple[str, ...], game: str, rho_form: str) -> None:
 @main.command()
 @click.argument("config_path", metavar="CONFIG", type=click.Path(dir_okay=False))
 @click.option("--store", "store_url", help="Local path or fsspec URL (default: the config's).")
-@click.option("--workers", type=click.IntRange(min=1), help="Local dask workers (default: cores).")
+@scheduler_options
 @click.option("--processes", is_flag=True, help="Local dask processes instead of threads.")
-@click.option("--scheduler", "address", help="Address of a running dask scheduler.")
-@click.option(
-    "--scheduler-file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="A dask scheduler file (as dask-jobqueue and dask-mpi write).",
-)
 @click.option("--resume", is_flag=True, help="Finish an interrupted run of the same config.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing store.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -123,20 +140,15 @@ def run(
 ) -> None:
     """Run the sweep defined in CONFIG into a zarr store."""
     from explorer.config import ConfigError, load_config
-    from explorer.execute import Scheduler
     from explorer.store import StoreError
     from explorer.summary import describe_run
     from explorer.sweep import run_sweep
 
-    if address and scheduler_file:
-        raise click.UsageError("give --scheduler or --scheduler-file, not both")
+    scheduler = make_scheduler(workers, address, scheduler_file, processes)
     if resume and overwrite:
         raise click.UsageError("give --resume or --overwrite, not both")
     try:
         config = load_config(config_path)
-        scheduler = Scheduler(
-            "processes" if processes else "threads", workers, address, scheduler_file
-        )
         summary = run_sweep(
             config, store_url, scheduler, resume=resume, overwrite=overwrite, progress=not quiet
         )
@@ -378,8 +390,8 @@ def _load_analysis_source(source):
 @click.option(
     "--json", "json_path", type=click.Path(dir_okay=False), help="Also write the report here."
 )
-@click.option("--workers", type=click.IntRange(min=1), help="Local dask workers (default: cores).")
-def check(source, json_path, workers) -> None:
+@scheduler_options
+def check(source, json_path, workers, address, scheduler_file) -> None:
     """Check the paper's Implications 1-5 and Propositions 1-2 at every point of a sweep.
 
     Prints points checked, violations and a counterexample per reading, where
@@ -388,14 +400,14 @@ def check(source, json_path, workers) -> None:
     import json
     import time
 
-    from explorer.execute import Scheduler
     from explorer.plan import make_plan
     from explorer.theory import check_plan, check_report, format_check
 
+    scheduler = make_scheduler(workers, address, scheduler_file)
     config = _load_analysis_source(source)
     plan = make_plan(config)
     start = time.perf_counter()
-    result = check_plan(plan, Scheduler("threads", workers=workers))
+    result = check_plan(plan, scheduler)
     report = check_report(plan, result, time.perf_counter() - start)
     click.echo(format_check(report))
     if json_path:
@@ -433,11 +445,14 @@ def check(source, json_path, workers) -> None:
     type=click.IntRange(min=64),
     help="SALib base sample for the sensitivity indices (a power of two).",
 )
-@click.option("--workers", type=click.IntRange(min=1), help="Local dask workers (default: cores).")
-def analyse(source, folder, shares_points, shares_method, sobol_base, workers) -> None:
+@scheduler_options
+def analyse(
+    source, folder, shares_points, shares_method, sobol_base, workers, address, scheduler_file
+) -> None:
     """Write a report: theory checks, region shares with intervals, Sobol' sensitivity."""
-    from explorer.execute import Scheduler
     from explorer.report import analyse as write_report
+
+    scheduler = make_scheduler(workers, address, scheduler_file)
 
     try:
         points = int(float(shares_points))
@@ -462,6 +477,6 @@ def analyse(source, folder, shares_points, shares_method, sobol_base, workers) -
         shares_n=points,
         shares_method=shares_method,
         sobol_n=sobol_base,
-        scheduler=Scheduler("threads", workers=workers),
+        scheduler=scheduler,
     )
     click.echo(f"wrote {path} (figures and analysis.json beside it)")

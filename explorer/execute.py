@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
@@ -31,6 +32,24 @@ class Scheduler:
     workers: int | None = None
     address: str | None = None  # tcp://host:port of a running dask scheduler
     scheduler_file: str | None = None
+
+
+@contextmanager
+def computing(scheduler: Scheduler):
+    """A function computing a list of dask delayed objects on ``scheduler``; a distributed
+    client, if any, stays open for the ``with`` block rather than per call."""
+    import dask
+
+    if scheduler.address or scheduler.scheduler_file:
+        from distributed import Client
+
+        with Client(scheduler.address, scheduler_file=scheduler.scheduler_file) as client:
+            log.info("computing on dask scheduler %s", client.scheduler.address)
+            yield lambda tasks: client.compute(list(tasks), sync=True)
+        return
+    yield lambda tasks: list(
+        dask.compute(*tasks, scheduler=scheduler.kind, num_workers=scheduler.workers)
+    )
 
 
 def kernel_for(plan: Plan, dims: tuple[str, ...], outputs: tuple[str, ...]):

@@ -20,7 +20,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from explorer.config import SweepConfig
-from explorer.execute import Scheduler, compile_lock
+from explorer.execute import Scheduler, compile_lock, computing
 from explorer.models import get_model
 from explorer.tallies import gap_causes, outcome_counts
 
@@ -98,19 +98,16 @@ def region_shares(
     if not box.bounds:
         raise ValueError("the box has no free parameter: give bounds (or axes) to sample over")
     chunks, size = chunking(n, method)
-    scheduler = scheduler or Scheduler()
     tasks = [
         dask.delayed(tally_chunk, pure=False)(box, method, seed, c, size) for c in range(chunks)
     ]
     per: list[np.ndarray] = []
-    for start in range(0, len(tasks), 256):
-        batch = dask.compute(
-            *tasks[start : start + 256], scheduler=scheduler.kind, num_workers=scheduler.workers
-        )
-        for tally in batch:
-            per.append(tally)
-            if on_done:
-                on_done(size)
+    with computing(scheduler or Scheduler()) as compute:
+        for start in range(0, len(tasks), 256):
+            for tally in compute(tasks[start : start + 256]):
+                per.append(tally)
+                if on_done:
+                    on_done(size)
     total = sum(per)
     return summarise(per if method == "sobol" else [total], total, method)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from explorer.execute import Scheduler, compile_lock
+from explorer.execute import Scheduler, compile_lock, computing
 from explorer.models import get_model
 from explorer.plan import Plan
 from explorer.tallies import tally_of
@@ -350,21 +350,20 @@ def check_plan(plan: Plan, scheduler: Scheduler | None = None, on_done=None) -> 
     """Every applicable reading over every point of ``plan``; see ``report`` for the shape."""
     import dask
 
-    scheduler = scheduler or Scheduler()
     pieces = task_slices(plan)
-    tasks = [dask.delayed(check_task, pure=False)(plan, cut) for cut in pieces]
+    plan_node = dask.delayed(plan)  # one copy in the graph, however many tasks use it
+    tasks = [dask.delayed(check_task, pure=False)(plan_node, cut) for cut in pieces]
     totals = {i: Tally() for i, r in enumerate(READINGS) if not applicable(r, plan)}
     tally = None
-    # Batches bound memory (each task's result is small, but the graph is not free).
-    for start in range(0, len(tasks), 64):
-        for result in dask.compute(
-            *tasks[start : start + 64], scheduler=scheduler.kind, num_workers=scheduler.workers
-        ):
-            for i, t in result["readings"].items():
-                totals[i].add(t)
-            tally = result["tally"] if tally is None else tally + result["tally"]
-            if on_done:
-                on_done(1)
+    with computing(scheduler or Scheduler()) as compute:
+        # Batches bound memory (each task's result is small, but the graph is not free).
+        for start in range(0, len(tasks), 64):
+            for result in compute(tasks[start : start + 64]):
+                for i, t in result["readings"].items():
+                    totals[i].add(t)
+                tally = result["tally"] if tally is None else tally + result["tally"]
+                if on_done:
+                    on_done(1)
     return {"readings": totals, "tally": tally, "tasks": len(pieces)}
 
 

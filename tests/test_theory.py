@@ -188,3 +188,28 @@ def test_analyse_writes_a_report_with_figures(tmp_path):
     for name in ("shares.png", "sensitivity.png"):
         with Image.open(folder / name) as image:
             assert image.width > 400
+
+
+def test_check_and_shares_on_a_distributed_cluster_equal_local_threads(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    config = parse_config(GAP_BOX)
+    path, out = tmp_path / "gap.toml", tmp_path / "check.json"
+    path.write_text(tomli_w.dumps(GAP_BOX))
+    local = run_check(config)
+    box = box_of(config)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        address = cluster.scheduler_address
+        result = CliRunner().invoke(
+            main, ["check", str(path), "--scheduler", address, "--json", str(out)]
+        )
+        remote_shares = region_shares(box, 1 << 16, scheduler=Scheduler(address=address))
+    assert result.exit_code == 0, result.output
+    remote = json.loads(out.read_text())
+    assert remote["proposition_1_gap"] == local["proposition_1_gap"]
+    assert [r.get("violations") for r in remote["statements"]] == [
+        r.get("violations") for r in local["statements"]
+    ]
+    local_shares = region_shares(box, 1 << 16)
+    assert remote_shares["shares"] == local_shares["shares"]
