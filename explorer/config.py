@@ -59,6 +59,20 @@ class Axis(_Strict):
         return np.asarray(self.values, dtype=np.float64)
 
 
+class Distribution(_Strict):
+    """How a sampled parameter spreads over its bounds: a scipy.stats distribution on
+    [0, 1] (``beta`` with args [a, b], ``triang`` with [c], ``truncnorm``, ...), scaled to
+    [low, high]. Without one, a parameter is uniform."""
+
+    name: str
+    args: list[float] = Field(default_factory=list)
+
+    def frozen(self):
+        from scipy import stats
+
+        return getattr(stats, self.name)(*self.args)
+
+
 class Sample(_Strict):
     """A sampling design over a box instead of a full grid: one ``sample`` dimension."""
 
@@ -66,6 +80,7 @@ class Sample(_Strict):
     n: Annotated[int, Field(ge=1)]
     seed: int = 0
     bounds: dict[str, tuple[float, float]]
+    distributions: dict[str, Distribution] = Field(default_factory=dict)
 
 
 class SweepConfig(_Strict):
@@ -202,6 +217,8 @@ def check_semantics(config: SweepConfig, source: str) -> None:
                     "give [low, high] with low < high"
                 )
             _check_domain(source, f"sample.bounds.{name}", spec, name, np.array([low, high]))
+        for name, distribution in config.sample.distributions.items():
+            _check_distribution(source, name, distribution, config.sample.bounds)
     for name, axis in config.axes.items():
         try:
             coords = axis.coordinates()
@@ -236,4 +253,37 @@ def _check_domain(source: str, key: str, spec, name: str, values: np.ndarray) ->
         raise ConfigError(
             f"{source}: {key} includes {float(values[bad][0])!r}, outside the "
             f"domain {domain} of {name}; keep every value in {domain}"
+        )
+
+
+def _check_distribution(source: str, name: str, distribution: Distribution, bounds) -> None:
+    from scipy import stats
+
+    key = f"{source}: sample.distributions.{name}"
+    if name not in bounds:
+        raise ConfigError(
+            f"{key}: {name} has no sample.bounds entry; add bounds = [low, high] for it "
+            "(the distribution is scaled to them) or drop the distribution"
+        )
+    if not isinstance(getattr(stats, distribution.name, None), stats.rv_continuous):
+        raise ConfigError(
+            f"{key}: {distribution.name!r} is not a continuous scipy.stats distribution; "
+            "use e.g. name = 'beta', args = [2, 5]"
+        )
+    try:
+        low, high = distribution.frozen().support()
+    except (TypeError, ValueError) as err:
+        raise ConfigError(
+            f"{key}: args {distribution.args} do not fit {distribution.name}: {err}"
+        ) from None
+    if math.isnan(low) or math.isnan(high):
+        raise ConfigError(
+            f"{key}: args {distribution.args} are not valid for {distribution.name}; "
+            "see its scipy.stats documentation"
+        )
+    if not (0 <= low and high <= 1):
+        raise ConfigError(
+            f"{key}: {distribution.name}{tuple(distribution.args)} lives on [{low}, {high}], "
+            "not inside [0, 1]; use one on [0, 1] (beta, triang, truncnorm with a, b in "
+            "standard units...), it is scaled to the bounds"
         )

@@ -164,5 +164,18 @@ def sample_points(config: SweepConfig) -> dict[str, np.ndarray]:
         unit = qmc.LatinHypercube(d=len(names), seed=sample.seed).random(sample.n)
     else:
         unit = qmc.Sobol(d=len(names), scramble=True, seed=sample.seed).random(sample.n)
+    unit = apply_distributions(unit, names, sample.distributions)
     points = qmc.scale(unit, low, high) if len(names) else unit
     return {n: np.ascontiguousarray(points[:, i]) for i, n in enumerate(names)}
+
+
+def apply_distributions(unit: np.ndarray, names, distributions: dict) -> np.ndarray:
+    """Uniform points in the unit cube (n x d, columns in ``names`` order) moved to each
+    column's distribution on [0, 1] by its inverse CDF; columns without one stay uniform."""
+    if not distributions:
+        return unit
+    shaped = np.array(unit, dtype=np.float64)
+    for k, name in enumerate(names):
+        if name in distributions:
+            shaped[:, k] = distributions[name].frozen().ppf(shaped[:, k])
+    return shaped

@@ -1,7 +1,8 @@
 """Region shares: how much of a parameter box ends in each outcome, with confidence
 intervals, from points drawn and counted on the fly (no point is stored).
 
-Points are uniform over the box (any parameter may be fixed instead). ``random`` draws
+Points are uniform over the box (any parameter may be fixed instead), or follow the
+distributions a sample config gives. ``random`` draws
 independent points inside the kernel (numba's generator, seeded per chunk), with a Wilson
 interval per share. ``sobol`` draws independently
 scrambled Sobol' nets of a power-of-two size (at least ``MIN_REPLICATES`` of them), and
@@ -13,7 +14,7 @@ one chunk of points per worker.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
@@ -22,6 +23,7 @@ from scipy.stats import qmc
 from explorer.config import SweepConfig
 from explorer.execute import Scheduler, compile_lock, computing
 from explorer.models import get_model
+from explorer.plan import apply_distributions
 from explorer.tallies import gap_causes, outcome_counts
 
 CHUNK = 1 << 18
@@ -36,6 +38,7 @@ class Box:
     rho_form: str
     fixed: dict[str, float]
     bounds: dict[str, tuple[float, float]]  # in the game's parameter order
+    distributions: dict = field(default_factory=dict)  # name -> config.Distribution
 
 
 def box_of(config: SweepConfig) -> Box:
@@ -49,14 +52,15 @@ def box_of(config: SweepConfig) -> Box:
             bounds[name] = (float(values.min()), float(values.max()))
     order = get_model(config.model).parameters_of(config.game)
     bounds = {p: tuple(bounds[p]) for p in order if p in bounds}
-    return Box(config.model, config.game, config.rho_form, dict(config.fixed), bounds)
+    shapes = dict(config.sample.distributions) if config.sample is not None else {}
+    return Box(config.model, config.game, config.rho_form, dict(config.fixed), bounds, shapes)
 
 
 def tally_chunk(box: Box, method: str, seed: int, chunk: int, size: int) -> np.ndarray:
     """Counts over chunk ``chunk`` of the design: ``size`` independent uniform points drawn
     inside the kernel, or one freshly scrambled Sobol' net (its own replicate)."""
     spec = get_model(box.model)
-    design = "random" if method == "random" else "unit"
+    design = "random" if method == "random" and not box.distributions else "unit"
     with compile_lock:
         kernel = spec.build_tally_kernel(box.game, box.rho_form, tuple(box.bounds), design)
     low = np.array([b[0] for b in box.bounds.values()])
@@ -64,11 +68,16 @@ def tally_chunk(box: Box, method: str, seed: int, chunk: int, size: int) -> np.n
     fixed = [box.fixed[p] for p in spec.parameters_of(box.game) if p not in box.bounds]
     tally = np.zeros(spec.tally_shape, dtype=np.int64)
     seeds = np.random.SeedSequence([seed, chunk])
-    if method == "random":
+    if method == "random" and not box.distributions:
         kernel(int(seeds.generate_state(1, np.uint32)[0]), size, low, high, *fixed, tally)
+        return tally
+    if method == "random":
+        unit = np.random.default_rng(seeds).random((size, len(box.bounds)))
     else:
         sobol = qmc.Sobol(len(box.bounds), scramble=True, seed=np.random.default_rng(seeds))
-        kernel(sobol.random_base2(size.bit_length() - 1), low, high, *fixed, tally)
+        unit = sobol.random_base2(size.bit_length() - 1)
+    unit = apply_distributions(unit, list(box.bounds), box.distributions)
+    kernel(unit, low, high, *fixed, tally)
     return tally
 
 

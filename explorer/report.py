@@ -50,7 +50,13 @@ def analyse(
     plot_indices(indices, list(box.bounds), folder / "sensitivity.png")
     results = {
         "source": source,
-        "box": {"bounds": box.bounds, "fixed": box.fixed, "game": box.game, "rho": box.rho_form},
+        "box": {
+            "bounds": box.bounds,
+            "fixed": box.fixed,
+            "game": box.game,
+            "rho": box.rho_form,
+            "shapes": {k: d.model_dump() for k, d in box.distributions.items()},
+        },
         "check": checked,
         "shares": shares,
         "sensitivity": indices,
@@ -99,10 +105,14 @@ def markdown(results: dict, sobol_n: int) -> str:
     box = results["box"]
     bounds = ", ".join(f"{k} ∈ [{lo:g}, {hi:g}]" for k, (lo, hi) in box["bounds"].items())
     fixed = ", ".join(f"{k} = {v:g}" for k, v in box["fixed"].items()) or "none"
+    shapes = ", ".join(
+        f"{k} ~ {d['name']}{tuple(d['args'])} on its bounds" for k, d in box["shapes"].items()
+    )
+    shapes = f" Distributions: {shapes}; others uniform." if shapes else " Uniform over the box."
     lines = [
         f"# Analysis of `{results['source']}`",
         "",
-        f"{box['game']} game, ρ form {box['rho']}. Box: {bounds}. Fixed: {fixed}.",
+        f"{box['game']} game, ρ form {box['rho']}. Box: {bounds}. Fixed: {fixed}.{shapes}",
         "",
         "## The paper's statements",
         "",

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from explorer.models import get_model
+from explorer.plan import apply_distributions
 from explorer.regions import Box
 
 TARGETS = {
@@ -54,10 +55,13 @@ def sobol_indices(
 
 
 def box_problem(box: Box) -> dict:
+    """SALib's problem over the unit cube: the evaluator maps each column through the
+    parameter's distribution and bounds (indices are unchanged by such per-parameter
+    maps, and this way any scipy distribution works)."""
     return {
         "num_vars": len(box.bounds),
         "names": list(box.bounds),
-        "bounds": [list(b) for b in box.bounds.values()],
+        "bounds": [[0, 1]] * len(box.bounds),
     }
 
 
@@ -66,7 +70,11 @@ def model_evaluator(box: Box, targets=TARGETS) -> Callable[[np.ndarray], dict]:
     outputs = ("outcome", "paper_agrees", "beta_lp", "q_l")
     kernel = spec.build_kernel(box.game, box.rho_form, outputs, False)
 
-    def evaluate(design: np.ndarray) -> dict:
+    low = np.array([b[0] for b in box.bounds.values()])
+    high = np.array([b[1] for b in box.bounds.values()])
+
+    def evaluate(unit: np.ndarray) -> dict:
+        design = low + apply_distributions(unit, list(box.bounds), box.distributions) * (high - low)
         columns = dict(zip(box.bounds, design.T))
         args = [columns.get(p, box.fixed.get(p)) for p in spec.parameters_of(box.game)]
         with np.errstate(all="ignore"):  # closed forms diverge on parts of the box

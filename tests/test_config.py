@@ -31,6 +31,13 @@ def broken(**changes):
 
 DELETE = object()
 
+
+def sampled(**sample):
+    """BASE as a sample over beta, with ``sample`` keys added."""
+    design = {"method": "uniform", "n": 8, "bounds": {"beta": [0, 1]}, **sample}
+    return broken(axes=DELETE, fixed__theta=0.5, sample=design)
+
+
 CASES = {
     "unknown top-level key": (broken(chunk_size=5), "chunk_size"),
     "unknown key in an axis": (
@@ -84,6 +91,22 @@ CASES = {
         "sample.method",
     ),
     "nothing swept": (broken(axes=DELETE, fixed__theta=0.5, fixed__beta=0.5), "axes"),
+    "distribution of an unsampled parameter": (
+        sampled(distributions={"theta": {"name": "beta", "args": [2, 5]}}),
+        "sample.distributions.theta",
+    ),
+    "distribution scipy does not have": (
+        sampled(distributions={"beta": {"name": "betta", "args": [2, 5]}}),
+        "'betta' is not a continuous scipy.stats distribution",
+    ),
+    "distribution off the unit interval": (
+        sampled(distributions={"beta": {"name": "norm"}}),
+        "not inside [0, 1]",
+    ),
+    "distribution with invalid args": (
+        sampled(distributions={"beta": {"name": "beta", "args": [-1, 2]}}),
+        "not valid for beta",
+    ),
 }
 
 

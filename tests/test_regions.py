@@ -64,3 +64,43 @@ def test_wilson_interval_known_value():
 def test_a_box_without_free_parameters_is_refused():
     with pytest.raises(ValueError, match="no free parameter"):
         region_shares(Box("coalition", "revisionist", "linear", {}, {}), 100)
+
+
+def test_given_distributions_shape_samples_shares_and_sweeps():
+    from explorer.config import parse_config
+    from explorer.plan import make_plan
+    from explorer.regions import box_of
+
+    raw = {
+        "game": "revisionist",
+        "fixed": {**FIGURE2, "q": 0.5},
+        "sample": {
+            "method": "sobol",
+            "n": 1 << 14,
+            "bounds": {"theta": [0.001, 0.999], "beta": [0.0, 1.0]},
+            "distributions": {"beta": {"name": "beta", "args": [2, 5]}},
+        },
+    }
+    config = parse_config(raw)
+    beta = make_plan(config).coords["beta"]
+    assert abs(beta.mean() - 2 / 7) < 0.005  # Beta(2, 5) has mean 2/7
+    box = box_of(config)
+    # An independent estimate: points drawn here, solved by explorer.solve.
+    rng = np.random.default_rng(9)
+    n = 200_000
+    ds = explorer.solve(
+        game="revisionist",
+        outputs=["outcome"],
+        theta=rng.uniform(0.001, 0.999, n),
+        beta=rng.beta(2, 5, n),
+        **box.fixed,
+    )
+    for method in ("sobol", "random"):
+        shares = region_shares(box, 1 << 18, method, seed=4)["shares"]
+        for code, name in ((0, "no crisis"), (1, "unilateral crisis"), (2, "coalition crisis")):
+            p = float((ds.outcome == code).mean())
+            row = shares[name]
+            assert abs(row["share"] - p) < 4 * np.sqrt(p * (1 - p) / n) + 2 * half_width(row)
+    uniform = region_shares(PLANE, 1 << 18, seed=4)["shares"]["coalition crisis"]["share"]
+    shaped = region_shares(box, 1 << 18, seed=4)["shares"]["coalition crisis"]["share"]
+    assert shaped < uniform - 0.05  # mass moved to low beta, where coalitions are rarer
