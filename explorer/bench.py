@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numba
+
 from benchmarks import cases
 from explorer.machine import PeakMemory, machine_info, tree_rss
 
@@ -130,6 +132,7 @@ def run_bench(
             context = cases.Context()
     finally:
         context.close()
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)  # the cases may lower it
     compare(rows)
     return {
         "machine": machine_info(),
