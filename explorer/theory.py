@@ -41,7 +41,7 @@ REL_TOL = 1e-9  # closed forms compared near equality differ by rounding, not by
 @dataclass(frozen=True)
 class Reading:
     """One checkable reading of a statement: ``test(view)`` gives (checked, violating)
-    boolean masks over the points (or lower neighbours) it covers, and their index."""
+    boolean masks over the points (or lower neighbours) it covers."""
 
     statement: str
     claim: str
@@ -76,12 +76,13 @@ class View:
         return self.values[name] if name in self.values else self.params[name]
 
     def pairs(self, axis: str, quantity: np.ndarray):
-        """(lower, upper, both_valid, lower index) for neighbours along ``axis``."""
+        """(lower, upper, both_valid) for neighbours along ``axis``; both views start at
+        the task's origin, so an index into them is an index into the task."""
         k = self.dims.index(axis)
         n = quantity.shape[k]
         lo = tuple(slice(0, n - 1) if d == k else slice(None) for d in range(quantity.ndim))
         hi = tuple(slice(1, n) if d == k else slice(None) for d in range(quantity.ndim))
-        return quantity[lo], quantity[hi], self.valid[lo] & self.valid[hi], lo
+        return quantity[lo], quantity[hi], self.valid[lo] & self.valid[hi]
 
 
 def _le(a, b):
@@ -90,16 +91,16 @@ def _le(a, b):
 
 
 def _monotone(view: View, axis: str, quantity, increasing: bool, finite_only=False):
-    lo, hi, ok, index = view.pairs(axis, quantity)
+    lo, hi, ok = view.pairs(axis, quantity)
     if finite_only:
         ok = ok & np.isfinite(lo) & np.isfinite(hi)
     bad = ~(_le(lo, hi) if increasing else _le(hi, lo))
-    return ok, ok & bad, index
+    return ok, ok & bad
 
 
 def _pointwise(view: View, holds, where=None):
     checked = view.valid if where is None else view.valid & where
-    return checked, checked & ~holds, None
+    return checked, checked & ~holds
 
 
 def _coalition(view):
@@ -117,9 +118,9 @@ def _coalition_width(view: View):
 
 def _width_narrows(view: View):
     width = _coalition_width(view)
-    lo, hi, _, index = view.pairs("theta", width)
+    lo, hi, _ = view.pairs("theta", width)
     ok = np.ones(lo.shape, dtype=bool)
-    return ok, hi > lo, index
+    return ok, hi > lo
 
 
 def _finite(*arrays):
@@ -240,9 +241,9 @@ READINGS = (
 
 
 def _both(first, second):
-    ok1, bad1, index = first
-    ok2, bad2, _ = second
-    return ok1 | ok2, (ok1 & bad1) | (ok2 & bad2), index
+    ok1, bad1 = first
+    ok2, bad2 = second
+    return ok1 | ok2, (ok1 & bad1) | (ok2 & bad2)
 
 
 def applicable(reading: Reading, plan: Plan) -> str | None:
@@ -338,7 +339,7 @@ def check_task(plan: Plan, cut: dict[str, slice]) -> dict:
         if applicable(reading, plan):
             continue
         with np.errstate(invalid="ignore"):  # inf - inf near diverging closed forms
-            checked, bad, _ = reading.test(view)
+            checked, bad = reading.test(view)
         tally = Tally(int(np.count_nonzero(checked)), int(np.count_nonzero(bad)))
         for flat in np.flatnonzero(bad)[:MAX_EXAMPLES]:
             tally.examples.append(example(view, bad.shape, int(flat), reading, plan))
