@@ -8,6 +8,7 @@ Bad inputs, from widgets or URL parameters, show an error in the page; the serve
 
 from __future__ import annotations
 
+import html
 import logging
 
 import numpy as np
@@ -102,7 +103,11 @@ class SweepApp:
 
     def apply_url_parameters(self) -> None:
         """?var=..&x=..&y=..&alpha=.. set the view; a bad one is reported, not fatal."""
-        args = {k: v[0].decode() for k, v in (pn.state.session_args or {}).items() if v}
+        args = {
+            k: v[0].decode("utf-8", errors="replace")
+            for k, v in (pn.state.session_args or {}).items()
+            if v
+        }
         problems = []
         for key, widget in (("var", self.var), ("x", self.x), ("y", self.y)):
             if key in args:
@@ -141,10 +146,11 @@ class SweepApp:
             data = thin(make_slice(self.ds, x, y, at, var))
             self.plane.object = self.figure(data, at)
             self.curve.object = self.section_figure(var)
-            self.status.object = f"**{var}**: {data.attrs['source']}"
-        except (SliceError, ValueError) as err:
+            self.status.object = f"**{html.escape(var)}**: {html.escape(data.attrs['source'])}"
+        except ValueError as err:  # SliceError, StoreError, or a value the kernel refuses
             problems.append(str(err))
-        self.error.object = "<br>".join(problems)
+        # Everything shown comes from URLs and widgets a visitor controls: text, never markup.
+        self.error.object = "<br>".join(html.escape(p) for p in problems)
         self.error.visible = bool(problems)
 
     def figure(self, data: xr.DataArray, at: dict):
@@ -234,8 +240,8 @@ class SweepApp:
 def build_app(url: str):
     try:
         return SweepApp(url).view()
-    except SliceError as err:
-        return pn.pane.Alert(str(err), alert_type="danger")
+    except ValueError as err:  # SliceError or StoreError: the store changed since serving began
+        return pn.pane.Alert(html.escape(str(err)), alert_type="danger")
 
 
 def serve(url: str, port: int = 5006, host: str = "127.0.0.1", show: bool = False) -> None:

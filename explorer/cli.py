@@ -1,6 +1,12 @@
-"""The ``explorer`` command line."""
+"""The ``explorer`` command line.
+
+Every mistake a user can make (arguments, configs, store paths, schedulers) ends the
+command with one line on stderr that names the bad value and the fix, never a traceback.
+"""
 
 from __future__ import annotations
+
+import os
 
 import click
 
@@ -22,6 +28,51 @@ TABLE_COLUMNS = (
 MAX_TABLE_ROWS = 500
 
 
+def _user_errors() -> tuple[type[Exception], ...]:
+    """The errors that describe a user's mistake (imported only once one is raised)."""
+    from explorer.config import ConfigError
+    from explorer.execute import SchedulerError
+    from explorer.files import StoreError
+    from explorer.slicing import SliceError
+
+    return ConfigError, StoreError, SliceError, SchedulerError
+
+
+def _one_line(message: str) -> str:
+    return " ".join(str(message).split())
+
+
+class OneLineErrors(click.Group):
+    """Usage errors and the engine's own errors as one ``Error: ...`` line (with where to
+    read more for usage errors), instead of usage blocks or tracebacks."""
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as err:
+            raise _usage_error(err) from None
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as err:
+            raise _usage_error(err) from None
+        except click.ClickException as err:
+            err.message = _one_line(err.message)
+            raise
+        except Exception as err:
+            if isinstance(err, _user_errors()):
+                raise click.ClickException(_one_line(err)) from None
+            raise
+
+
+def _usage_error(err: click.UsageError) -> click.ClickException:
+    where = err.ctx.command_path if err.ctx is not None else "explorer"
+    one = click.ClickException(f"{_one_line(err.format_message())} (see `{where} --help`)")
+    one.exit_code = err.exit_code
+    return one
+
+
 def parse_values(name: str, text: str) -> list[float]:
     """``0.1,0.2`` (a list) or ``start:stop:num`` (evenly spaced, both ends included)."""
     import numpy as np
@@ -29,14 +80,33 @@ def parse_values(name: str, text: str) -> list[float]:
     try:
         if ":" in text:
             start, stop, num = text.split(":")
-            return np.linspace(float(start), float(stop), int(num)).tolist()
-        return [float(v) for v in text.split(",")]
+            values = np.linspace(float(start), float(stop), int(num)).tolist()
+        else:
+            values = [float(v) for v in text.split(",")]
     except ValueError:
+        values = []
+    if not values:
         raise click.BadParameter(
             f"{name}={text!r} is not a value list; write e.g. {name}=0.1,0.2 or "
-            f"{name}=0.05:0.95:10 (start:stop:count)",
+            f"{name}=0.05:0.95:10 (start:stop:count, count at least 1)",
             param_hint="NAME=VALUES",
-        ) from None
+        )
+    return values
+
+
+def output_file(path: str, suffixes: tuple[str, ...] = ()) -> str:
+    """A file the user asked to write: its folder must exist, and it must not be a folder."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if suffixes and not path.lower().endswith(suffixes):
+        raise click.BadParameter(f"{path!r}: give a file name ending in {' or '.join(suffixes)}")
+    if os.path.isdir(path):
+        raise click.BadParameter(f"{path!r} is a folder; give a file name inside it")
+    if not os.path.isdir(folder):
+        raise click.BadParameter(
+            f"{path!r}: the folder {folder} does not exist; create it (mkdir -p) or give "
+            "another path"
+        )
+    return path
 
 
 def scheduler_options(command):
@@ -62,7 +132,7 @@ def make_scheduler(workers, address, scheduler_file, processes=False):
     return Scheduler("processes" if processes else "threads", workers, address, scheduler_file)
 
 
-@click.group()
+@click.group(cls=OneLineErrors)
 @click.version_option(package_name="coalition-explorer")
 def main() -> None:
     """Coalition Explorer: exact equilibria of the political-security coalition game."""
@@ -118,14 +188,19 @@ def solve(assignments: tuple[str, ...], game: str, rho_form: str) -> None:
 
 
 @main.command()
-@click.argument("config_path", metavar="CONFIG", type=click.Path(dir_okay=False))
+@click.argument("config_path", metavar="CONFIG|STORE")
 @click.option("--store", "store_url", help="Local path or fsspec URL (default: the config's).")
 @scheduler_options
 @click.option("--processes", is_flag=True, help="Local dask processes instead of threads.")
 @click.option("--resume", is_flag=True, help="Finish an interrupted run of the same config.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing store.")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="With --resume: check every stored chunk's checksum and recompute damaged blocks.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing store made by explorer.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--no-plot", is_flag=True, help="Skip the quick-look PNG beside the store.")
+@click.option("--no-plot", is_flag=True, help="Skip the quick-look PNG kept in the store.")
 def run(
     config_path,
     store_url,
@@ -134,26 +209,42 @@ def run(
     address,
     scheduler_file,
     resume,
+    verify,
     overwrite,
     quiet,
     no_plot,
 ) -> None:
-    """Run the sweep defined in CONFIG into a zarr store."""
-    from explorer.config import ConfigError, load_config
-    from explorer.store import StoreError
+    """Run the sweep defined in CONFIG into a zarr store.
+
+    CONFIG may also be a store: its recorded config is run into it (with --resume, to
+    finish or repair it).
+    """
+    from explorer.files import normalize_url
+    from explorer.stored import load_source, names_a_store
     from explorer.summary import describe_run
     from explorer.sweep import run_sweep
 
     scheduler = make_scheduler(workers, address, scheduler_file, processes)
     if resume and overwrite:
         raise click.UsageError("give --resume or --overwrite, not both")
-    try:
-        config = load_config(config_path)
-        summary = run_sweep(
-            config, store_url, scheduler, resume=resume, overwrite=overwrite, progress=not quiet
+    if verify and not resume:
+        raise click.UsageError(
+            "--verify goes with --resume (to check a store, run explorer verify)"
         )
-    except (ConfigError, StoreError) as err:
-        raise click.ClickException(str(err)) from None
+    config = load_source(config_path)
+    if store_url is None:
+        store_url = config_path if names_a_store(config_path) else config.store
+    url = normalize_url(store_url)
+    try:
+        summary = run_sweep(
+            config,
+            url,
+            scheduler,
+            resume=resume,
+            overwrite=overwrite,
+            progress=not quiet,
+            verify=verify,
+        )
     except KeyboardInterrupt:
         raise click.ClickException(
             "interrupted; every block finished so far is kept: run the same command with "
@@ -161,8 +252,7 @@ def run(
         ) from None
     except OSError as err:  # unwritable or unreachable store location
         raise click.ClickException(
-            f"cannot write the store at {store_url or config.store}: {err}; choose a writable "
-            "--store path"
+            f"cannot write the store at {url}: {err}; choose a writable --store path"
         ) from None
     click.echo(describe_run(summary))
     if summary.complete and not no_plot:
@@ -177,13 +267,22 @@ def run(
 @click.argument("store_url", metavar="STORE")
 def info(store_url) -> None:
     """Describe a stored sweep: dimensions, outputs, completeness, size, provenance."""
-    from explorer.store import StoreError
     from explorer.summary import describe_store
 
-    try:
-        click.echo(describe_store(store_url))
-    except StoreError as err:
-        raise click.ClickException(str(err)) from None
+    click.echo(describe_store(store_url))
+
+
+@main.command()
+@click.argument("store_url", metavar="STORE")
+def verify(store_url) -> None:
+    """Re-read every chunk of a store and compare it with the checksum recorded when it was
+    written; exit status 1 if anything is damaged (each damaged block is named)."""
+    from explorer.summary import verify_store
+
+    ok, text = verify_store(store_url)
+    click.echo(text)
+    if not ok:
+        raise SystemExit(1)
 
 
 def parse_at(items: tuple[str, ...]) -> dict[str, float]:
@@ -217,12 +316,12 @@ def slice_options(command):
 
 
 def _slice_or_fail(source, x, y, at_items, var):
-    from explorer.slicing import SliceError, make_slice
+    from explorer.slicing import make_slice
 
-    try:
-        return make_slice(source, x, y, parse_at(at_items), var)
-    except SliceError as err:
-        raise click.ClickException(str(err)) from None
+    data = make_slice(source, x, y, parse_at(at_items), var)
+    if data.attrs.get("unwritten"):
+        click.echo(f"Warning: {data.attrs['source']}", err=True)
+    return data
 
 
 @main.command(name="slice")
@@ -236,6 +335,8 @@ def _slice_or_fail(source, x, y, at_items, var):
 )
 def slice_command(source, x, y, at_items, var, csv_path) -> None:
     """Print (or save) a 2-D slice of a stored sweep; off-grid values are solved exactly."""
+    if csv_path:
+        output_file(csv_path, (".csv",))
     data = _slice_or_fail(source, x, y, at_items, var)
     if csv_path:
         data.to_dataframe().reset_index()[[y, x, var]].to_csv(csv_path, index=False)
@@ -262,10 +363,11 @@ def plot(source, x, y, at_items, var, output_path) -> None:
     """Draw a 2-D slice with the paper's boundaries to a PNG or HTML file."""
     from explorer.plots import save_figure
 
+    output_file(output_path)
     data = _slice_or_fail(source, x, y, at_items, var)
     try:
         path = save_figure(data, output_path)
-    except ValueError as err:
+    except ValueError as err:  # a file type it cannot draw
         raise click.ClickException(str(err)) from None
     click.echo(f"wrote {path} ({var} over {x} x {y}, {data.attrs['source']})")
 
@@ -282,18 +384,16 @@ def plot(source, x, y, at_items, var, output_path) -> None:
 @click.option("--show", is_flag=True, help="Open a browser tab.")
 def serve(store_url, port, host, show) -> None:
     """Serve an interactive app over a stored sweep."""
-    from explorer import store
-    from explorer.slicing import SliceError, open_sweep
+    from explorer.files import normalize_url
+    from explorer.slicing import grid_dims, open_sweep
 
-    if not store.exists(store_url):
+    store_url = normalize_url(store_url)
+    dims = grid_dims(open_sweep(store_url, broadcast=False))
+    if len(dims) < 2:
         raise click.ClickException(
-            f"{store_url} is not a sweep store (no zarr.json); give the "
-            "path that `explorer run` printed"
+            f"{store_url} has one swept dimension ({dims[0]}); the app draws planes of a grid "
+            "of at least two: use `explorer slice` or `explorer.open` for this store"
         )
-    try:
-        open_sweep(store_url, broadcast=False)
-    except SliceError as err:
-        raise click.ClickException(str(err)) from None
     from explorer.app import serve as serve_app
 
     click.echo(f"serving {store_url} at http://{host}:{port}/ (Ctrl-C stops)")
@@ -355,11 +455,13 @@ def bench(quick, sizes, worker_text, methods, repeat, json_path, plot_path) -> N
         workers = None
     if worker_text and (not workers or min(workers) < 1):
         raise click.BadParameter(f"{worker_text!r} is not a list of counts like 1,2,4")
+    if json_path:
+        output_file(json_path, (".json",))
+    if plot_path:
+        output_file(plot_path, (".png",))
     if not quick:
         json_path = json_path or "results/bench.json"
         plot_path = plot_path or "results/bench.png"
-    if plot_path and not plot_path.lower().endswith(".png"):
-        raise click.BadParameter(f"{plot_path!r}: give a file ending in .png", param_hint="--plot")
 
     def show(row):
         rate = f"skipped ({row.skipped})" if row.skipped else f"{row.points_per_s:.3g} points/s"
@@ -373,16 +475,6 @@ def bench(quick, sizes, worker_text, methods, repeat, json_path, plot_path) -> N
         click.echo(f"wrote {benchmark.write_json(report, json_path)}")
     if plot_path:
         click.echo(f"wrote {benchmark.plot_scaling(report, plot_path)}")
-
-
-def _load_analysis_source(source):
-    from explorer.config import ConfigError
-    from explorer.theory import load_source
-
-    try:
-        return load_source(source)
-    except ConfigError as err:
-        raise click.ClickException(str(err)) from None
 
 
 @main.command()
@@ -401,10 +493,13 @@ def check(source, json_path, workers, address, scheduler_file) -> None:
     import time
 
     from explorer.plan import make_plan
+    from explorer.stored import load_source
     from explorer.theory import check_plan, check_report, format_check
 
+    if json_path:
+        output_file(json_path, (".json",))
     scheduler = make_scheduler(workers, address, scheduler_file)
-    config = _load_analysis_source(source)
+    config = load_source(source)
     plan = make_plan(config)
     start = time.perf_counter()
     result = check_plan(plan, scheduler)
@@ -413,7 +508,6 @@ def check(source, json_path, workers, address, scheduler_file) -> None:
     if json_path:
         from pathlib import Path
 
-        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
         Path(json_path).write_text(json.dumps({"source": source, **report}, indent=2))
         click.echo(f"wrote {json_path}")
 
@@ -451,6 +545,7 @@ def analyse(
 ) -> None:
     """Write a report: theory checks, region shares with intervals, Sobol' sensitivity."""
     from explorer.report import analyse as write_report
+    from explorer.stored import load_source
 
     scheduler = make_scheduler(workers, address, scheduler_file)
 
@@ -469,7 +564,7 @@ def analyse(
             f"{1 << (sobol_base.bit_length() - 1)}",
             param_hint="--sobol-base",
         )
-    config = _load_analysis_source(source)
+    config = load_source(source)
     path = write_report(
         config,
         folder,

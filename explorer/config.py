@@ -27,7 +27,8 @@ class ConfigError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # nan and inf are never parameter values, bounds or sizes: reject them by name.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Axis(_Strict):
@@ -47,6 +48,18 @@ class Axis(_Strict):
                 f"got {given}"
             )
         return self
+
+    def count(self) -> int:
+        """How many values, known without making them."""
+        spaced = self.linspace or self.logspace
+        return spaced[2] if spaced is not None else len(self.values)
+
+    def ends(self) -> tuple[float, float]:
+        """The first and last value (an interval domain holds all if it holds these)."""
+        spaced = self.linspace or self.logspace
+        if spaced is not None:
+            return spaced[0], spaced[1] if spaced[2] > 1 else spaced[0]
+        return min(self.values), max(self.values)
 
     def coordinates(self) -> np.ndarray:
         if self.linspace is not None:
@@ -78,7 +91,7 @@ class Sample(_Strict):
 
     method: Literal["uniform", "latin_hypercube", "sobol"]
     n: Annotated[int, Field(ge=1)]
-    seed: int = 0
+    seed: Annotated[int, Field(ge=0)] = 0
     bounds: dict[str, tuple[float, float]]
     distributions: dict[str, Distribution] = Field(default_factory=dict)
 
@@ -111,31 +124,73 @@ class SweepConfig(_Strict):
     def n_points(self) -> int:
         if self.sample is not None:
             return self.sample.n
-        return math.prod(len(axis.coordinates()) for axis in self.axes.values())
+        return math.prod(axis.count() for axis in self.axes.values())
 
     def output_names(self) -> tuple[str, ...]:
         spec = get_model(self.model)
         return tuple(self.outputs) if self.outputs else tuple(o.name for o in spec.outputs)
 
     def canonical(self) -> dict:
-        """The parts that decide the stored numbers and their layout (not where they go)."""
-        return self.model_dump(mode="json", exclude={"store", "allow_large", "max_points"})
+        """The parts that decide the stored numbers and their layout (not where they go,
+        nor how they are described)."""
+        return self.model_dump(
+            mode="json", exclude={"store", "allow_large", "max_points", "description"}
+        )
 
     def digest(self) -> str:
         text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+# One fix per kind of schema error, so every message ends with what to do.
+_SCHEMA_FIXES = {
+    "finite_number": "give a finite number (nan and inf are never valid here)",
+    "float_parsing": "give a number",
+    "float_type": "give a number",
+    "int_parsing": "give a whole number",
+    "int_type": "give a whole number",
+    "int_from_float": "give a whole number",
+    "greater_than_equal": "give a larger value",
+    "greater_than": "give a larger value",
+    "string_type": "give a quoted string",
+    "bool_parsing": "give true or false",
+    "bool_type": "give true or false",
+    "literal_error": "use one of the values listed",
+    "dict_type": "write it as a table ([name] or {...})",
+    "model_type": "write it as a table ([name] or {...})",
+    "list_type": "write it as a list [...]",
+    "tuple_type": "write it as a list [...]",
+    "too_short": "give all of the values listed",
+    "too_long": "give only the values listed",
+    "missing": "add it",
+}
+MAX_AXIS_VALUES = 100_000_000  # per axis: beyond this the coordinates alone fill memory
+
+
 def load_config(path: str | Path, **overrides) -> SweepConfig:
     """Read and validate a TOML sweep definition; ``overrides`` replace top-level keys."""
-    path = Path(path)
+    path = Path(path).expanduser()
     try:
-        raw = tomllib.loads(path.read_text())
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(
             f"config file {str(path)!r} does not exist; give the path of a .toml "
             "sweep definition (see configs/)"
         ) from None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"{str(path)!r} is a folder, not a config file; give the path of a .toml "
+            "sweep definition (see configs/)"
+        ) from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {err.object[err.start]:#04x} at offset {err.start}); "
+            "save the file as UTF-8"
+        ) from None
+    except OSError as err:
+        raise ConfigError(f"cannot read {path}: {err.strerror}; check the path") from None
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML ({err}); fix the syntax") from None
     raw.update({k: v for k, v in overrides.items() if v is not None})
@@ -153,7 +208,9 @@ def parse_config(raw: dict, source: str = "config") -> SweepConfig:
             raise ConfigError(
                 f"{source}: unknown key {key!r} (value {value!r}); remove it or fix its spelling"
             ) from None
-        raise ConfigError(f"{source}: {key} = {value!r}: {first['msg']}") from None
+        fix = _SCHEMA_FIXES.get(first["type"], "fix this value (see configs/ for examples)")
+        shown = "(missing)" if first["type"] == "missing" else repr(value)
+        raise ConfigError(f"{source}: {key} = {shown}: {first['msg']}; {fix}") from None
     check_semantics(config, source)
     return config
 
@@ -166,8 +223,14 @@ def check_semantics(config: SweepConfig, source: str) -> None:
         raise ConfigError(f"{source}: model: {err}") from None
     _check_one_of(source, "game", config.game, list(spec.games))
     _check_one_of(source, "rho_form", config.rho_form, list(spec.forms))
+    if config.outputs is not None and not config.outputs:
+        raise ConfigError(
+            f"{source}: outputs = [] stores nothing; name at least one output, or leave "
+            "outputs out to store them all"
+        )
     for name in config.outputs or ():
         _check_one_of(source, "outputs", name, [o.name for o in spec.outputs])
+    _check_store(source, config.store)
     params = spec.parameters_of(config.game)
 
     if config.sample is not None and config.axes:
@@ -220,18 +283,7 @@ def check_semantics(config: SweepConfig, source: str) -> None:
         for name, distribution in config.sample.distributions.items():
             _check_distribution(source, name, distribution, config.sample.bounds)
     for name, axis in config.axes.items():
-        try:
-            coords = axis.coordinates()
-        except ValueError as err:
-            raise ConfigError(f"{source}: axes.{name}: {err}") from None
-        if coords.size == 0:
-            raise ConfigError(f"{source}: axes.{name} is empty; give at least one value")
-        if coords.size > 1 and not (np.diff(coords) > 0).all():
-            raise ConfigError(
-                f"{source}: axes.{name} = {coords.tolist()[:6]} is not strictly "
-                "increasing; sort the values and drop repeats"
-            )
-        _check_domain(source, f"axes.{name}", spec, name, coords)
+        _check_axis(source, name, axis, spec)
 
     n = config.n_points()
     if n > config.max_points and not config.allow_large:
@@ -239,6 +291,47 @@ def check_semantics(config: SweepConfig, source: str) -> None:
             f"{source}: the sweep has {n:.3g} points, over max_points = "
             f"{config.max_points:.3g}; set allow_large = true if that is intended"
         )
+
+
+def _check_axis(source: str, name: str, axis: Axis, spec) -> None:
+    """An axis checked from its ends and count, without making its values (a typo in a
+    count must not allocate memory before it is reported)."""
+    key = f"{source}: axes.{name}"
+    count = axis.count()
+    if count == 0:
+        raise ConfigError(f"{key} is empty; give at least one value")
+    if count > MAX_AXIS_VALUES:
+        raise ConfigError(
+            f"{key} has {count:.3g} values, over the {MAX_AXIS_VALUES:.0e} an axis may hold; "
+            "give fewer values (sweep more parameters instead)"
+        )
+    if axis.logspace is not None and min(axis.logspace[:2]) <= 0:
+        start, stop = axis.logspace[:2]
+        raise ConfigError(
+            f"{key}: logspace needs positive start and stop, got {start}, {stop}; "
+            "give the values themselves (not exponents), both above 0"
+        )
+    if axis.values is not None:
+        values = np.asarray(axis.values)
+        increasing = bool((np.diff(values) > 0).all())
+    else:
+        start, stop = (axis.linspace or axis.logspace)[:2]
+        increasing = count == 1 or start < stop
+    if not increasing:
+        shown = axis.values[:6] if axis.values is not None else list(axis.linspace or axis.logspace)
+        raise ConfigError(
+            f"{key} = {shown} is not strictly increasing; sort the values and drop repeats"
+        )
+    _check_domain(source, f"axes.{name}", spec, name, np.array(axis.ends()))
+
+
+def _check_store(source: str, url: str) -> None:
+    from explorer.store import StoreError, normalize_url
+
+    try:
+        normalize_url(url)
+    except StoreError as err:
+        raise ConfigError(f"{source}: store = {url!r}: {err}") from None
 
 
 def _check_one_of(source: str, key: str, value: str, valid: list[str]) -> None:

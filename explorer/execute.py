@@ -15,7 +15,7 @@ from functools import partial
 
 import numpy as np
 
-from explorer import store
+from explorer import ledger, store
 from explorer.models import get_model
 from explorer.plan import Plan
 from kernels.numerics import count_codes
@@ -34,22 +34,60 @@ class Scheduler:
     scheduler_file: str | None = None
 
 
+class SchedulerError(ValueError):
+    """A dask scheduler that cannot be reached; the message names it and what to check."""
+
+
+@contextmanager
+def connect(scheduler: Scheduler):
+    """A distributed client for a scheduler given by address or file, open for the ``with``
+    block, or None for local workers. Connecting comes first, so a scheduler that cannot
+    be reached is reported before anything is written."""
+    if not (scheduler.address or scheduler.scheduler_file):
+        yield None
+        return
+    from distributed import Client
+
+    where = scheduler.address or _scheduler_file_address(scheduler.scheduler_file)
+    try:
+        client = Client(where)
+    except Exception as err:  # distributed raises OSError, ValueError, TimeoutError...
+        reason = " ".join(str(err).split()) or type(err).__name__
+        raise SchedulerError(
+            f"cannot reach the dask scheduler at {where!r} ({reason}); start it, or give "
+            "its address as tcp://HOST:PORT"
+        ) from None
+    with client:
+        log.info("computing on dask scheduler %s", client.scheduler.address)
+        yield client
+
+
+def _scheduler_file_address(path: str) -> str:
+    import json
+
+    try:
+        address = json.loads(open(path, encoding="utf-8").read())["address"]
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise SchedulerError(
+            f"{path} is not a dask scheduler file (JSON with an 'address'); give the file "
+            "that dask-mpi or dask-jobqueue wrote"
+        ) from None
+    return str(address)
+
+
 @contextmanager
 def computing(scheduler: Scheduler):
     """A function computing a list of dask delayed objects on ``scheduler``; a distributed
     client, if any, stays open for the ``with`` block rather than per call."""
     import dask
 
-    if scheduler.address or scheduler.scheduler_file:
-        from distributed import Client
-
-        with Client(scheduler.address, scheduler_file=scheduler.scheduler_file) as client:
-            log.info("computing on dask scheduler %s", client.scheduler.address)
+    with connect(scheduler) as client:
+        if client is not None:
             yield lambda tasks: client.compute(list(tasks), sync=True)
-        return
-    yield lambda tasks: list(
-        dask.compute(*tasks, scheduler=scheduler.kind, num_workers=scheduler.workers)
-    )
+            return
+        yield lambda tasks: list(
+            dask.compute(*tasks, scheduler=scheduler.kind, num_workers=scheduler.workers)
+        )
 
 
 def kernel_for(plan: Plan, dims: tuple[str, ...], outputs: tuple[str, ...]):
@@ -95,33 +133,42 @@ def solve_block(plan: Plan, block: tuple[int, ...], dims: tuple[str, ...], outpu
 
 
 def compute_block(block: tuple[int, ...], plan: Plan, url: str) -> dict:
-    """Solve and write one block; return (and record) its point count and category counts."""
+    """Solve and write one block; record (and return) its points, category counts and
+    the size and checksum of every chunk it wrote."""
     spec = get_model(plan.model)
     slices = dict(zip(plan.dims, plan.block_slices(block)))
     counts: dict[str, dict[str, int]] = {}
+    chunks: dict[str, tuple[int, str]] = {}
     for dims, layouts in plan.groups().items():
         if not plan.writes(block, dims):
             continue
         names = tuple(o.name for o in layouts)
         region = tuple(slices[d] for d in dims)
         for layout, values in zip(layouts, solve_block(plan, block, dims, names)):
-            store.write_block(url, layout.name, region, values)
+            key, entry = store.write_block(url, layout.name, region, np.asarray(values))
+            chunks[key] = entry
             labels = spec.output(layout.name).labels
             if labels and dims == plan.dims:
                 lowest = min(labels)
                 tally = count_codes(values.reshape(-1), lowest, max(labels) - lowest + 1)
                 counts[layout.name] = {str(lowest + i): int(n) for i, n in enumerate(tally) if n}
-    record = {"points": plan.block_points(block), "counts": counts}
-    store.record_done(url, plan.block_id(block), record)
-    return record
+    record = ledger.Record(points=plan.block_points(block), counts=counts, chunks=chunks)
+    ledger.write(url, plan.block_id(block), record)
+    return record.model_dump()
 
 
-def run_blocks(plan: Plan, url: str, blocks: list, scheduler: Scheduler, on_done) -> None:
-    """Run ``compute_block`` for every block; ``on_done(record)`` after each finishes."""
+def run_blocks(plan: Plan, url: str, blocks: list, scheduler: Scheduler, on_done, client=None):
+    """Run ``compute_block`` for every block; ``on_done(record)`` after each finishes.
+    ``client``: a connected distributed client (see ``connect``), or None for local work."""
     if not blocks:
         return
-    if scheduler.address or scheduler.scheduler_file:
-        _run_distributed(plan, url, blocks, scheduler, on_done)
+    if client is not None:
+        from distributed import as_completed
+
+        [plan_future] = client.scatter([plan], broadcast=True)
+        futures = client.map(partial(compute_block, url=url), blocks, plan=plan_future, pure=False)
+        for future in as_completed(futures):
+            on_done(future.result())
         return
     import dask
     from dask.callbacks import Callback
@@ -136,18 +183,3 @@ def run_blocks(plan: Plan, url: str, blocks: list, scheduler: Scheduler, on_done
     tasks = [task(block, plan_node, url) for block in blocks]
     with _Progress():
         dask.compute(*tasks, scheduler=scheduler.kind, num_workers=scheduler.workers)
-
-
-def _run_distributed(plan: Plan, url: str, blocks: list, scheduler: Scheduler, on_done) -> None:
-    from distributed import Client, as_completed
-
-    if scheduler.address:
-        client = Client(scheduler.address)
-    else:
-        client = Client(scheduler_file=scheduler.scheduler_file)
-    with client:
-        log.info("running on dask scheduler %s", client.scheduler.address)
-        [plan_future] = client.scatter([plan], broadcast=True)
-        futures = client.map(partial(compute_block, url=url), blocks, plan=plan_future, pure=False)
-        for future in as_completed(futures):
-            on_done(future.result())

@@ -32,22 +32,13 @@ class OutputLayout:
 
 
 @dataclass(frozen=True)
-class Plan:
-    model: str
-    game: str
-    rho_form: str
-    dims: tuple[str, ...]
-    coords: dict[str, np.ndarray] = field(repr=False)  # per swept parameter
-    fixed: dict[str, float]
-    chunks: tuple[int, ...]
-    outputs: tuple[OutputLayout, ...]
-    sampled: bool
+class BlockGrid:
+    """How a swept grid (or sample) is cut into blocks: one task and one chunk of every
+    output each. Block ids are the block's indices joined by dots ("0.3.1")."""
 
-    @property
-    def shape(self) -> tuple[int, ...]:
-        if self.sampled:
-            return (len(next(iter(self.coords.values()))),)
-        return tuple(len(self.coords[d]) for d in self.dims)
+    dims: tuple[str, ...]
+    shape: tuple[int, ...]
+    chunks: tuple[int, ...]
 
     @property
     def n_points(self) -> int:
@@ -64,6 +55,14 @@ class Plan:
     def block_id(self, block: tuple[int, ...]) -> str:
         return ".".join(map(str, block))
 
+    def parse_block_id(self, text: str) -> tuple[int, ...] | None:
+        """The block a ledger name stands for, or None if it names no block of this grid."""
+        parts = text.split(".")
+        if len(parts) != len(self.dims) or not all(p.isdigit() for p in parts):
+            return None
+        block = tuple(int(p) for p in parts)
+        return block if all(i < n for i, n in zip(block, self.n_blocks)) else None
+
     def block_slices(self, block: tuple[int, ...]) -> tuple[slice, ...]:
         return tuple(
             slice(i * c, min((i + 1) * c, n)) for i, c, n in zip(block, self.chunks, self.shape)
@@ -72,6 +71,28 @@ class Plan:
     def block_points(self, block: tuple[int, ...]) -> int:
         return math.prod(s.stop - s.start for s in self.block_slices(block))
 
+    def writes(self, block: tuple[int, ...], dims: tuple[str, ...]) -> bool:
+        """Whether this block writes the outputs stored over ``dims``."""
+        return all(i == 0 for d, i in zip(self.dims, block) if d not in dims)
+
+    def chunk_index(self, block: tuple[int, ...], dims: tuple[str, ...]) -> tuple[int, ...]:
+        """The chunk of an output stored over ``dims`` that ``block`` writes."""
+        return tuple(i for d, i in zip(self.dims, block) if d in dims)
+
+    def as_dict(self) -> dict:
+        return {"dims": list(self.dims), "shape": list(self.shape), "chunks": list(self.chunks)}
+
+
+@dataclass(frozen=True)
+class Plan(BlockGrid):
+    model: str = ""
+    game: str = ""
+    rho_form: str = ""
+    coords: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # swept params
+    fixed: dict[str, float] = field(default_factory=dict)
+    outputs: tuple[OutputLayout, ...] = ()
+    sampled: bool = False
+
     def groups(self) -> dict[tuple[str, ...], tuple[OutputLayout, ...]]:
         """Outputs that share stored dimensions are computed together."""
         grouped: dict[tuple[str, ...], list[OutputLayout]] = {}
@@ -79,9 +100,9 @@ class Plan:
             grouped.setdefault(layout.dims, []).append(layout)
         return {dims: tuple(layouts) for dims, layouts in grouped.items()}
 
-    def writes(self, block: tuple[int, ...], dims: tuple[str, ...]) -> bool:
-        """Whether this block writes the outputs stored over ``dims``."""
-        return all(i == 0 for d, i in zip(self.dims, block) if d not in dims)
+    @property
+    def grid(self) -> BlockGrid:
+        return BlockGrid(self.dims, self.shape, self.chunks)
 
 
 def make_plan(config: SweepConfig) -> Plan:
@@ -106,6 +127,7 @@ def make_plan(config: SweepConfig) -> Plan:
         game=config.game,
         rho_form=config.rho_form,
         dims=dims,
+        shape=shape,
         coords=coords,
         fixed=dict(config.fixed),
         chunks=(slice_chunk_shape if config.chunk_layout == "slices" else chunk_shape)(

@@ -15,6 +15,7 @@ from explorer.models import get_model
 
 # Colour-blind-safe (Okabe-Ito), the same in every figure and in the app.
 OUTCOME_COLORS = {-2: "#ffffff", -1: "#d9d9d9", 0: "#999999", 1: "#e69f00", 2: "#0072b2"}
+NOT_COMPUTED = -2  # the code a store holds where no block has written yet
 BOUNDARY_STYLE = {
     "beta_lp": ("black", "dashed"),
     "q_l": ("#d55e00", "dashed"),
@@ -92,17 +93,16 @@ def make_figure(data: xr.DataArray, backend: str = "bokeh", lines=None):
     layers = []
     if output.labels:
         codes = sorted(OUTCOME_COLORS)
-        plane = draw(
-            x=x,
-            y=y,
-            cmap=[OUTCOME_COLORS[c] for c in codes],
-            clim=(codes[0] - 0.5, codes[-1] + 0.5),
-            colorbar=False,
+        # Colours are pinned to codes through the plot options (not the data's range), so
+        # a plane showing only some codes, or one rebuilt for hover, keeps them.
+        plane = draw(x=x, y=y, cmap=[OUTCOME_COLORS[c] for c in codes], colorbar=False).opts(
+            clim=(codes[0] - 0.5, codes[-1] + 0.5)
         )
         present = set(np.unique(data.values).tolist())
+        labels = {**output.labels, NOT_COMPUTED: "not computed yet"}
         layers = [
-            hv.Scatter([(np.nan, np.nan)], label=output.labels[c]).opts(color=OUTCOME_COLORS[c])
-            for c in sorted(output.labels)
+            hv.Scatter([(np.nan, np.nan)], label=labels[c]).opts(color=OUTCOME_COLORS[c])
+            for c in sorted(labels)
             if c in present
         ]
     else:
@@ -122,6 +122,8 @@ def make_figure(data: xr.DataArray, backend: str = "bokeh", lines=None):
         )
     at = ", ".join(f"{k}={v:.4g}" for k, v in data.attrs.get("at", {}).items() if k not in (x, y))
     title = f"{data.name}, {data.attrs['game']} game" + (f"\n{at}" if at else "")
+    if data.attrs.get("unwritten"):
+        title += f"\nINCOMPLETE STORE: {data.attrs['unwritten']:,} points not computed (blank)"
     overlay = hv.Overlay([plane, *curves, *layers]).opts(
         xlabel=axis_label(model, x), ylabel=axis_label(model, y), title=title
     )

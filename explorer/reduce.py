@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.execute import Scheduler, compile_lock
+from explorer.execute import Scheduler, compile_lock, connect
 from explorer.models import get_model
 from explorer.plan import Plan
 
@@ -81,10 +81,9 @@ def tally_plan(plan: Plan, scheduler: Scheduler | None = None, on_done=None) -> 
 
 
 def _tally_distributed(plan: Plan, blocks, scheduler: Scheduler, on_done) -> np.ndarray:
-    from distributed import Client, as_completed
+    from distributed import as_completed
 
-    client = Client(scheduler.address or None, scheduler_file=scheduler.scheduler_file)
-    with client:
+    with connect(scheduler) as client:
         [plan_future] = client.scatter([plan], broadcast=True)
         futures = client.map(tally_block, blocks, plan=plan_future, pure=False)
         points = {f.key: plan.block_points(b) for f, b in zip(futures, blocks)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import warnings
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -9,10 +11,12 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from explorer import store
+from explorer import integrity, ledger, stored
 from explorer.config import SweepConfig, load_config
+from explorer.files import normalize_url
 from explorer.models import get_model
 from explorer.plan import SAMPLE_DIM
+from explorer.store import FILL_VALUES
 
 ON_GRID_RTOL = 1e-9  # an `at` value this close to a stored coordinate is that coordinate
 
@@ -27,15 +31,29 @@ def open_sweep(source: str | Path, broadcast: bool = True, dask: bool = True) ->
     With ``broadcast`` every output spans the full grid (lazily: an output stored over
     fewer dimensions is repeated on selection, never copied). Without ``dask``, selections
     read their chunks straight through zarr: less overhead for one slice at a time.
+
+    A store whose chunks do not match the ledger (missing or truncated) is an error naming
+    them. In an incomplete store (a run still going, or cut short) points no finished block
+    wrote are masked (NaN, or the "not computed" code of a categorical output), with a
+    warning and ``attrs["complete"] = False``; ``dask=False`` leaves masking to slices.
     """
-    url = str(source)
-    if not store.exists(url):
-        raise SliceError(
-            f"{url} is not a sweep store (no zarr.json); give the path that `explorer run` printed"
-        )
+    url = normalize_url(str(source))
+    attrs = stored.open_attrs(url)
+    grid, done, book = stored.coverage(url, attrs)
+    damage = integrity.check(url, grid, book, checksums=False)
+    if damage.blocks or damage.coordinates:
+        raise SliceError(f"{url} is damaged: {damage.lines()[0]}; {_repair_hint(url)}")
     ds = xr.open_zarr(url, chunks={} if dask else None)
-    if "config_hash" not in ds.attrs:
-        raise SliceError(f"{url} is a zarr store but not one written by `explorer run`")
+    ds.encoding["source"] = url
+    ds.attrs["complete"] = bool(done.all())
+    if dask and not done.all():
+        warnings.warn(
+            f"{url} is incomplete: {int((~done).sum())} of {done.size} blocks are not computed "
+            "yet, and their points are masked; `explorer run CONFIG --store URL --resume` "
+            "computes them",
+            stacklevel=2,
+        )
+        ds = _mask_unwritten(ds, grid, done)
     if not broadcast:
         return ds
     dims = grid_dims(ds)
@@ -44,6 +62,38 @@ def open_sweep(source: str | Path, broadcast: bool = True, dask: bool = True) ->
         shape = {d: ds.sizes[d] for d in dims if d not in var.dims}
         full[name] = var.expand_dims(shape).transpose(*dims) if shape else var.transpose(*dims)
     return full
+
+
+def _repair_hint(url: str) -> str:
+    return f"run `explorer verify {url}`, then `explorer run {url} --resume --verify`"
+
+
+def _mask_unwritten(ds: xr.Dataset, grid, done: np.ndarray) -> xr.Dataset:
+    """Each output masked where no finished block wrote it (lazily, block by block)."""
+    import dask.array as da
+
+    masked = ds.copy()
+    for name, var in ds.data_vars.items():
+        by_block = done[tuple(slice(None) if d in var.dims else 0 for d in grid.dims)]
+
+        def block(block_info=None, by_block=by_block):
+            info = block_info[None]
+            return np.full(info["chunk-shape"], by_block[tuple(info["chunk-location"])])
+
+        written = xr.DataArray(
+            da.map_blocks(block, chunks=var.chunks, dtype=bool) if var.dims else by_block,
+            dims=var.dims,
+        )
+        masked[name] = _masked(var, written)
+    return masked
+
+
+def _masked(var: xr.DataArray, written) -> xr.DataArray:
+    """Unwritten points as NaN, or as the not-computed code of a categorical output."""
+    fill = FILL_VALUES.get(str(var.dtype))
+    if fill is not None and fill not in var.attrs.get("flag_values", [fill]):
+        return var.where(written, fill)
+    return var.where(written)
 
 
 @lru_cache(maxsize=8)
@@ -133,8 +183,8 @@ def _slice_store(ds: xr.Dataset, x: str, y: str, at: dict, var: str) -> xr.DataA
         data = ds[var].isel({k: v for k, v in index.items() if k in ds[var].dims})
         data = data.drop_vars([c for c in data.coords if c not in (x, y)])
         xs, ys = ds[x], ds[y]
-        data = data.broadcast_like(xr.Dataset(coords={y: ys, x: xs})).transpose(y, x).load()
-        source = "store"
+        data = data.broadcast_like(xr.Dataset(coords={y: ys, x: xs})).transpose(y, x)
+        data, source = _read_written(ds, data, var, index)
     else:
         params = {**fixed, **{d: float(ds[d].values[i]) for d, i in index.items()}, **off_grid}
         params[x] = ds[x].load()
@@ -143,6 +193,52 @@ def _slice_store(ds: xr.Dataset, x: str, y: str, at: dict, var: str) -> xr.DataA
         where = ", ".join(f"{k}={v:g}" for k, v in off_grid.items())
         source = f"computed (off the stored grid: {where})"
     return _finish(data, ds.attrs, var, {**fixed, **at}, source)
+
+
+def _read_written(ds: xr.Dataset, data: xr.DataArray, var: str, index: dict):
+    """Load a slice of a store, with its points that no finished block wrote masked, and
+    a chunk that is missing, truncated or undecodable reported by name."""
+    url = ds.encoding.get("source")
+    if url is None:  # a Dataset not opened by open_sweep: no ledger to consult
+        return data.load(), "store"
+    y, x = data.dims
+    grid, done, book = stored.coverage(url, ds.attrs)
+    var_dims = ds[var].dims
+    points = {y: np.arange(ds.sizes[y]), x: np.arange(ds.sizes[x]), **index}
+    touched = _touched_chunks(ds, var, points)
+    problem = integrity.check_chunks(url, book, touched, checksums=False)
+    try:
+        if problem is None:
+            data = data.load()
+    except Exception as err:  # a codec's own error on bytes it cannot decode
+        problem = integrity.check_chunks(url, book, touched, checksums=True) or (
+            f"{var} cannot be read ({type(err).__name__}: {err})"
+        )
+    if problem is not None:
+        raise SliceError(f"{url} is damaged: {problem}; {_repair_hint(url)}")
+    written = ledger.point_mask(grid, done, var_dims, points)
+    unwritten = int(written.size - np.count_nonzero(written))
+    if not unwritten:
+        return data, "store"
+    data = _masked(data, xr.DataArray(written, dims=(y, x)))
+    data.attrs["unwritten"] = unwritten
+    return data, (
+        f"store, INCOMPLETE: {unwritten:,} of {written.size:,} points of this slice are not "
+        f"computed yet (masked); `explorer run CONFIG --store {url} --resume` computes them"
+    )
+
+
+def _touched_chunks(ds: xr.Dataset, var: str, points: dict) -> list[str]:
+    """Keys of the chunks of ``var`` that hold the given points (index arrays or ints)."""
+    array = ds[var]
+    chunks = array.encoding.get("chunks") or array.encoding.get("preferred_chunks", {})
+    if isinstance(chunks, dict):
+        chunks = tuple(chunks.get(d, ds.sizes[d]) for d in array.dims)
+    per_dim = [np.unique(np.atleast_1d(points[d]) // c) for d, c in zip(array.dims, chunks)]
+    return [
+        f"{var}/c" + "".join(f"/{i}" for i in index)
+        for index in itertools.product(*(p.tolist() for p in per_dim))
+    ]
 
 
 def _slice_config(config: SweepConfig, x: str, y: str, at: dict, var: str) -> xr.DataArray:

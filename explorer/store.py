@@ -2,37 +2,31 @@
 
 Layout: a zarr v3 group that ``xarray.open_zarr`` reads as a Dataset. Coordinates are
 arrays named after their parameter; fixed parameters are 0-d arrays named in each
-output's ``coordinates`` attribute. A completion ledger under ``.explorer/done/`` holds one
-small JSON record per finished block, written after the block's chunks are written, so a
-resumed run recomputes exactly the blocks without a record, torn chunks included.
+output's ``coordinates`` attribute. Creation is guarded by the store's marker (see
+``ownership``); each block's chunks are encoded here and written whole, and the block's
+ledger record (see ``ledger``) names each chunk with its size and checksum.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 import warnings
 from functools import lru_cache
 
-import fsspec
 import numcodecs
 import numpy as np
 import zarr
-from fsspec.implementations.local import LocalFileSystem
 from zarr.codecs import BloscCodec, BytesCodec, ZstdCodec
 
+from explorer import ownership
+from explorer.files import StoreError, digest, filesystem, is_partial, normalize_url, put
+from explorer.ownership import State
 from explorer.plan import Plan
 
-LEDGER = ".explorer/done"
+__all__ = ["StoreError", "normalize_url"]
 # Read where no run has written yet; -2 is no category code, so such chunks stand out.
 FILL_VALUES = {"int8": -2, "uint16": 0, "bool": False, "float64": np.nan, "float32": np.nan}
-CREATING = "explorer_creating"
-
-
-class StoreError(ValueError):
-    """A store that cannot be used as asked; the message says why and what to do."""
 
 
 def codec_for(name: str, dtype: str):
@@ -47,24 +41,14 @@ def codec_for(name: str, dtype: str):
     return [BloscCodec(cname=cname, clevel=5 if cname == "lz4" else 1, shuffle=shuffle)]
 
 
-def filesystem(url: str):
-    """(fsspec filesystem, path) for a local path or any fsspec URL."""
-    return fsspec.core.url_to_fs(url)
-
-
-def exists(url: str) -> bool:
-    fs, path = filesystem(url)
-    return fs.exists(f"{path}/zarr.json")
-
-
 def remove(url: str) -> None:
-    fs, path = filesystem(url)
-    if fs.exists(path):
-        fs.rm(path, recursive=True)
-    _forget_arrays()
+    """Delete a store this tool made (its own files only; see ``ownership``)."""
+    forget_arrays()
+    ownership.remove(url)
 
 
-def _forget_arrays() -> None:
+def forget_arrays() -> None:
+    """Drop arrays opened by this process (their store was replaced or removed)."""
     open_array.cache_clear()
     _chunk_encoder.cache_clear()
 
@@ -72,20 +56,22 @@ def _forget_arrays() -> None:
 def create(url: str, plan: Plan, codec: str, attrs: dict, output_attrs: dict[str, dict]) -> None:
     """Write the group, coordinates and empty output arrays (no output chunks).
 
-    ``attrs`` (with the config hash that makes a store resumable) are written last, so a
-    store whose creation was cut short is recognisable (``CREATING`` only) and is simply
-    created again.
+    A store of this tool's that is already there is cleared first (only its own files);
+    anything else there is refused. The marker says ``creating`` until the store is whole,
+    so a creation cut short is recognised and simply done again.
     """
-    fs, path = filesystem(url)
-    if fs.exists(path) and fs.ls(path):
+    found = ownership.state(url)
+    if found is State.FOREIGN:
         raise StoreError(
-            f"{url} exists and is not empty but holds no sweep store; choose a new --store path "
-            "or remove that folder"
+            f"{url} exists, is not empty and holds files that explorer did not write "
+            "(no store marker), so nothing there was changed; give a new --store path"
         )
-    _forget_arrays()
-    group = zarr.open_group(url, mode="w", zarr_format=3, attributes={CREATING: True})
-    fs.makedirs(f"{path}/{LEDGER}", exist_ok=True)
+    forget_arrays()
+    if found is not State.ABSENT:
+        ownership.clear(url)
     coord_names = list(plan.coords) + list(plan.fixed)
+    ownership.write_marker(url, ownership.CREATING, coord_names + [o.name for o in plan.outputs])
+    group = zarr.create_group(url, zarr_format=3, attributes=attrs)
     for name, values in plan.coords.items():
         dims = plan.dims if plan.sampled else (name,)
         _write_array(group, name, np.asarray(values, np.float64), dims)
@@ -104,14 +90,22 @@ def create(url: str, plan: Plan, codec: str, attrs: dict, output_attrs: dict[str
             compressors=codec_for(codec, layout.dtype),
             attributes={**output_attrs[layout.name], "coordinates": " ".join(coord_names)},
         )
-    group.attrs.put(attrs)
     consolidate(url)
+    coordinates = {key: entry for name in coord_names for key, entry in _chunk_files(url, name)}
+    ownership.write_marker(url, ownership.READY, ownership.nodes(url), coordinates)
 
 
-def interrupted_creation(url: str) -> bool:
-    """True for a store whose creation never finished (it holds no results)."""
-    attrs = read_attrs(url)
-    return attrs.get(CREATING) is True and "config_hash" not in attrs
+def rewrite_coordinates(url: str, plan: Plan, names) -> None:
+    """Write coordinate (or fixed-parameter) arrays again from the plan, and record their
+    chunks anew in the marker."""
+    for name in names:
+        values = plan.coords[name] if name in plan.coords else plan.fixed[name]
+        zarr.open_array(url, path=name, mode="r+")[...] = np.asarray(values, np.float64)
+    marker = ownership.read_marker(url)
+    coordinates = {
+        key: entry for name in [*plan.coords, *plan.fixed] for key, entry in _chunk_files(url, name)
+    }
+    ownership.write_marker(url, marker["state"], marker["nodes"], coordinates)
 
 
 def _write_array(group, name: str, values: np.ndarray, dims: tuple[str, ...]) -> None:
@@ -121,52 +115,44 @@ def _write_array(group, name: str, values: np.ndarray, dims: tuple[str, ...]) ->
     array[...] = values
 
 
+def _chunk_files(url: str, name: str):
+    """(key, (size, checksum)) of every chunk file of one array, as stored now."""
+    fs, path = filesystem(url)
+    base = f"{path}/{name}/c"
+    files = [base] if fs.isfile(base) else fs.find(base) if fs.exists(base) else []
+    for file in files:
+        data = fs.cat_file(file)
+        yield file[len(path) + 1 :], (len(data), digest(data))
+
+
 @lru_cache(maxsize=64)
 def open_array(url: str, name: str):
     """Opened once per process and reused by every block this process writes."""
     return zarr.open_array(url, path=name, mode="r+")
 
 
-def write_block(url: str, name: str, region: tuple[slice, ...], values: np.ndarray) -> None:
-    """Write a region that covers whole chunks.
-
-    A region that is exactly one chunk (every block of a plan is) is encoded here and put
-    under its chunk key in one store write: zarr-python's general write path costs several
-    times the encoding itself. Anything else goes through zarr.
-    """
+def write_block(
+    url: str, name: str, region: tuple[slice, ...], values: np.ndarray
+) -> tuple[str, tuple[int, str]]:
+    """Encode one whole chunk and put it under its key in one store write (zarr-python's
+    general write path costs several times the encoding itself). Returns the chunk's key
+    and its (size, checksum) for the ledger."""
     array = open_array(url, name)
-    encode = _chunk_encoder(url, name)
     chunk = _single_chunk(region, array.shape, array.chunks)
-    if encode is None or chunk is None:
-        array[region] = values
-        return
+    if chunk is None:
+        raise ValueError(f"region {region} of {name} is not one whole chunk")
     full = tuple(array.chunks)
     if values.shape != full:  # an edge chunk is stored at full size, padded with fill
         padded = np.full(full, array.metadata.fill_value, dtype=values.dtype)
         padded[tuple(slice(0, n) for n in values.shape)] = values
         values = padded
-    put(url, f"{name}/{array.metadata.encode_chunk_key(chunk)}", encode(values))
-
-
-def put(url: str, key: str, data: bytes) -> None:
-    """Store ``data`` under ``key`` whole or not at all: a local file is written aside and
-    renamed into place (object stores replace objects atomically anyway), so a killed run
-    never leaves a torn chunk or ledger record behind."""
-    fs, path = filesystem(url)
-    target = f"{path}/{key}"
-    if isinstance(fs, LocalFileSystem):
-        folder = os.path.dirname(target)
-        os.makedirs(folder, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", delete=False) as f:
-            f.write(data)
-        os.replace(f.name, target)
-    else:
-        fs.pipe_file(target, data)
+    data = _chunk_encoder(url, name)(values)
+    key = f"{name}/{array.metadata.encode_chunk_key(chunk)}"
+    put(url, key, data)
+    return key, (len(data), digest(data))
 
 
 def _single_chunk(region, shape, chunks) -> tuple[int, ...] | None:
-    if not chunks:
-        return None
     index = []
     for s, n, c in zip(region, shape, chunks):
         if s.start % c or s.stop - s.start != min(c, n - s.start):
@@ -177,12 +163,11 @@ def _single_chunk(region, shape, chunks) -> tuple[int, ...] | None:
 
 @lru_cache(maxsize=64)
 def _chunk_encoder(url: str, name: str):
-    """Encoder for the array's codec chain (bytes, then blosc or zstd), or None if other."""
+    """Encoder for the codec chains this module writes (bytes, then blosc or zstd)."""
     codecs = open_array(url, name).metadata.codecs
-    if not codecs or not isinstance(codecs[0], BytesCodec) or len(codecs) > 2:
-        return None
-    if codecs[0].endian is not None and codecs[0].endian.value != sys.byteorder:
-        return None
+    native = codecs and isinstance(codecs[0], BytesCodec) and len(codecs) <= 2
+    if not native or (codecs[0].endian is not None and codecs[0].endian.value != sys.byteorder):
+        raise ValueError(f"{name}: codec chain {codecs} is not one this tool writes")
     if len(codecs) == 1:
         return lambda values: np.ascontiguousarray(values).tobytes()
     codec = codecs[1]
@@ -199,11 +184,31 @@ def _chunk_encoder(url: str, name: str):
     if isinstance(codec, ZstdCodec):
         zstd = numcodecs.Zstd(level=codec.level, checksum=codec.checksum)
         return lambda values: zstd.encode(np.ascontiguousarray(values).tobytes())
-    return None
+    raise ValueError(f"{name}: codec {codec} is not one this tool writes")
 
 
 def read_attrs(url: str) -> dict:
-    return dict(zarr.open_group(url, mode="r").attrs)
+    """The group's attributes, read from its metadata file; a damaged file is a
+    StoreError naming it, never a decoder's traceback."""
+    fs, path = filesystem(url)
+    try:
+        text = fs.cat_file(f"{path}/zarr.json")
+    except FileNotFoundError:
+        raise StoreError(
+            f"{url} has no zarr.json: not a sweep store; give the path that `explorer run` printed"
+        ) from None
+    try:
+        root = json.loads(text)
+        attrs = root["attributes"]
+        if not isinstance(attrs, dict):
+            raise TypeError
+    except (ValueError, UnicodeDecodeError, KeyError, TypeError):
+        state = "empty" if not text.strip() else "not a zarr group's metadata"
+        raise StoreError(
+            f"{url}/zarr.json is damaged ({state}), so the store cannot be read; recompute "
+            "it with `explorer run CONFIG --store " + url + " --overwrite`"
+        ) from None
+    return attrs
 
 
 def update_attrs(url: str, attrs: dict) -> None:
@@ -216,37 +221,18 @@ def consolidate(url: str) -> None:
         # Consolidated metadata is a zarr v3 extension; xarray reads it, and it is
         # rewritten whenever the group's metadata changes.
         warnings.filterwarnings("ignore", message="Consolidated metadata")
-        # The ledger folder is ours, not a zarr node; zarr notes it while listing.
-        warnings.filterwarnings("ignore", message="Object at .explorer is not recognized")
+        # The ledger folder and the quick-look plot are ours, not zarr nodes.
+        warnings.filterwarnings("ignore", message="Object at .* is not recognized")
         zarr.consolidate_metadata(url)
-
-
-def record_done(url: str, block_id: str, record: dict) -> None:
-    put(url, f"{LEDGER}/{block_id}.json", json.dumps(record).encode())
-
-
-def completed(url: str) -> dict[str, dict]:
-    """Records of finished blocks; an unreadable (torn) record counts as not finished."""
-    fs, path = filesystem(url)
-    folder = f"{path}/{LEDGER}"
-    if not fs.exists(folder):
-        return {}
-    records = {}
-    for file in fs.ls(folder, detail=False):
-        name = file.rsplit("/", 1)[-1]
-        if not name.endswith(".json"):
-            continue
-        try:
-            records[name[: -len(".json")]] = json.loads(fs.cat_file(file))
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            continue
-    return records
 
 
 def remove_partial_writes(url: str) -> int:
     """Delete the temporary files of writes a killed run never renamed into place."""
     fs, path = filesystem(url)
-    leftovers = fs.glob(f"{path}/**/.tmp-*")
+    leftovers = [f for f in fs.ls(path, detail=False) if is_partial(f)]
+    for node in [".explorer", *ownership.nodes(url)]:
+        if fs.isdir(f"{path}/{node}"):
+            leftovers += [f for f in fs.find(f"{path}/{node}") if is_partial(f)]
     for file in leftovers:
         fs.rm_file(file)
     return len(leftovers)

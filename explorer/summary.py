@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 
-from explorer import store
+from explorer import integrity, store, stored
 from explorer.models import get_model
 from explorer.sweep import Summary
 
@@ -34,7 +35,12 @@ def _shares(model: str, counts: dict[str, dict[str, int]]) -> str:
 def describe_run(summary: Summary) -> str:
     attrs = store.read_attrs(summary.url)
     state = "complete" if summary.complete else "INCOMPLETE (run again with --resume)"
-    return (
+    repaired = (
+        f"Recomputed {len(summary.repaired)} damaged part(s): {'; '.join(summary.repaired)}. "
+        if summary.repaired
+        else ""
+    )
+    return repaired + (
         f"Solved {summary.computed_points:,} of {summary.points:,} points in "
         f"{summary.seconds:.1f} s ({summary.points_per_s:.3g} points/s"
         + (
@@ -50,23 +56,24 @@ def describe_run(summary: Summary) -> str:
 
 
 def describe_store(url: str) -> str:
-    if not store.exists(url):
-        raise store.StoreError(
-            f"{url} is not a sweep store (no zarr.json there); give the path that "
-            "`explorer run` printed"
-        )
     import xarray as xr
 
-    attrs = store.read_attrs(url)
-    if "config_hash" not in attrs:
-        raise store.StoreError(f"{url} is a zarr store but not one written by explorer run")
+    attrs = stored.open_attrs(url)
+    grid, _, book = stored.coverage(url, attrs)
+    damage = integrity.check(url, grid, book, checksums=False)
     ds = xr.open_zarr(url)
-    done = len(store.completed(url))
     total = attrs.get("n_blocks", 0)
     lines = [
         f"store      {url}  ({_size(store.size_bytes(url))} on disk)",
         f"model      {attrs['model']}, game {attrs['game']}, rho_form {attrs['rho_form']}",
-        f"status     {attrs.get('status')}: {done} of {total} blocks written",
+        f"status     {attrs.get('status')}: {len(book.records)} of {total} blocks written",
+    ]
+    if not damage.ok:
+        lines.append(
+            f"DAMAGED    {len(damage.lines())} problem(s), e.g. {damage.lines()[0]}; run "
+            f"`explorer verify {url}`, then `explorer run {url} --resume --verify`"
+        )
+    lines += [
         "dimensions " + ", ".join(f"{d}={n}" for d, n in ds.sizes.items()),
         "fixed      " + ", ".join(f"{c}={float(ds[c]):g}" for c in ds.coords if ds[c].ndim == 0),
         "outputs",
@@ -85,3 +92,26 @@ def describe_store(url: str) -> str:
         "versions   " + ", ".join(f"{k} {v}" for k, v in attrs.get("versions", {}).items()),
     ]
     return "\n".join(lines)
+
+
+def verify_store(url: str) -> tuple[bool, str]:
+    """(intact?, report): every recorded chunk re-read and compared with its checksum."""
+    attrs = stored.open_attrs(url)
+    grid, _, book = stored.coverage(url, attrs)
+    damage = integrity.check(url, grid, book, checksums=True)
+    n_blocks = math.prod(grid.n_blocks)
+    head = (
+        f"{url}: {damage.chunks_checked:,} chunks of {len(book.records)} finished blocks "
+        f"(of {n_blocks}) re-read"
+    )
+    if damage.ok:
+        missing = n_blocks - len(book.records)
+        rest = f"; {missing} blocks not computed yet (--resume)" if missing else ""
+        return True, f"{head}: all intact{rest}."
+    lines = [f"{head}: {len(damage.lines())} problem(s):"]
+    lines += [f"  {line}" for line in damage.lines()]
+    lines.append(
+        f"Recompute exactly these with `explorer run {url} --resume --verify` (its recorded "
+        "config; or give the config file and --store)."
+    )
+    return False, "\n".join(lines)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import platform
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
 
-from explorer import store
+from explorer import integrity, ledger, ownership, store
 from explorer.config import SweepConfig
-from explorer.execute import Scheduler, run_blocks, warm_kernels
+from explorer.execute import Scheduler, connect, run_blocks, warm_kernels
+from explorer.files import StoreError, normalize_url
 from explorer.labels import output_attrs
 from explorer.models import get_model
+from explorer.ownership import State
 from explorer.plan import Plan, make_plan
+from explorer.stored import recorded_config
 
 log = logging.getLogger(__name__)
 VERSIONED = ("coalition-explorer", "numpy", "numba", "xarray", "zarr", "dask", "distributed")
@@ -30,6 +34,7 @@ class Summary:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     complete: bool = True
     compile_seconds: float = 0.0
+    repaired: list[str] = field(default_factory=list)  # damage found and recomputed
 
     @property
     def points_per_s(self) -> float:
@@ -46,26 +51,25 @@ def versions() -> dict[str, str]:
     return found
 
 
-def prepare_store(config: SweepConfig, plan: Plan, url: str, resume: bool, overwrite: bool):
-    """Create the store, or check that it may be resumed. Returns finished block ids."""
-    if store.exists(url):
-        if overwrite or (resume and store.interrupted_creation(url)):
-            store.remove(url)
-        elif resume:
-            attrs = store.read_attrs(url)
-            if attrs.get("config_hash") != config.digest():
-                raise store.StoreError(
-                    f"{url} was made by a different config (hash "
-                    f"{str(attrs.get('config_hash'))[:12]}, this one {config.digest()[:12]}); "
-                    "resume with the config that made it, or pass --overwrite to start over"
-                )
-            store.remove_partial_writes(url)
-            return set(store.completed(url))
-        else:
-            raise store.StoreError(
-                f"{url} already exists; pass --resume to finish it or --overwrite to replace it"
-            )
-    elif resume:
+def prepare_store(
+    config: SweepConfig, plan: Plan, url: str, resume: bool, overwrite: bool, verify: bool = False
+) -> tuple[set[str], list[str]]:
+    """Create the store, or check that it may be resumed. Returns the ids of blocks that
+    are done, and the damage found (and left to be recomputed) in a resumed store."""
+    found = ownership.state(url)
+    if found is State.FOREIGN:
+        raise StoreError(
+            f"{url} exists, is not empty and holds files that explorer did not write "
+            "(no store marker), so nothing there was changed; give a new --store path"
+        )
+    if found is not State.ABSENT and not (resume or overwrite):
+        what = "already exists" if found is State.READY else "is an unfinished store"
+        raise StoreError(f"{url} {what}; pass --resume to finish it or --overwrite to replace it")
+    if found is State.READY and resume:
+        attrs = store.read_attrs(url)
+        _check_same_config(url, attrs, config)
+        return _resumable_blocks(url, plan, verify)
+    if found is State.ABSENT and resume:
         log.info("%s does not exist yet: starting a new sweep", url)
     spec = get_model(config.model)
     attrs = {
@@ -76,7 +80,8 @@ def prepare_store(config: SweepConfig, plan: Plan, url: str, resume: bool, overw
         "description": config.description,
         "config": config.model_dump(mode="json"),
         "config_hash": config.digest(),
-        "n_blocks": len(list(plan.blocks())),
+        "grid": plan.grid.as_dict(),
+        "n_blocks": math.prod(plan.n_blocks),
         "status": "incomplete",
         "created": _now(),
         "versions": versions(),
@@ -84,7 +89,38 @@ def prepare_store(config: SweepConfig, plan: Plan, url: str, resume: bool, overw
     store.create(
         url, plan, config.codec, attrs, {o.name: output_attrs(spec, o.name) for o in plan.outputs}
     )
-    return set()
+    return set(), []
+
+
+def _check_same_config(url: str, attrs: dict, config: SweepConfig) -> None:
+    """Resuming needs the config that decides the stored numbers (its description aside)."""
+    try:
+        stored = recorded_config(url, attrs).digest()
+    except StoreError:  # recorded by another version: compare the recorded hash
+        stored = attrs.get("config_hash")
+    if stored != config.digest():
+        raise StoreError(
+            f"{url} was made by a different config (hash {str(stored)[:12]}, this one "
+            f"{config.digest()[:12]}); resume with the config that made it, or pass "
+            "--overwrite to start over"
+        )
+
+
+def _resumable_blocks(url: str, plan: Plan, verify: bool) -> tuple[set[str], list[str]]:
+    """Done blocks whose chunks are all there (and, with ``verify``, match their
+    checksums); the rest, and records that are no record, are forgotten to be recomputed.
+    Damaged coordinates are rewritten from the config."""
+    store.remove_partial_writes(url)
+    book = ledger.read(url, plan.grid)
+    damage = integrity.check(url, plan.grid, book, checksums=verify)
+    if damage.metadata:
+        raise StoreError(
+            f"{url}: metadata {damage.metadata[0]} is damaged; recompute the store with --overwrite"
+        )
+    ledger.remove(url, [*damage.blocks, *damage.unreadable])
+    if damage.coordinates:
+        store.rewrite_coordinates(url, plan, {key.split("/", 1)[0] for key in damage.coordinates})
+    return book.done() - set(damage.blocks), damage.lines()
 
 
 def run_sweep(
@@ -94,45 +130,47 @@ def run_sweep(
     resume: bool = False,
     overwrite: bool = False,
     progress: bool = True,
+    verify: bool = False,
 ) -> Summary:
-    url = url or config.store
+    """Run ``config`` into the store at ``url`` (default: the config's). An existing store
+    is replaced only with ``overwrite``; ``resume`` computes the blocks it lacks (after
+    checking its chunks' sizes, and with ``verify`` their checksums)."""
+    url = normalize_url(url or config.store)
     plan = make_plan(config)
-    done = prepare_store(config, plan, url, resume, overwrite)
-    todo = [b for b in plan.blocks() if plan.block_id(b) not in done]
-    todo_points = sum(plan.block_points(b) for b in todo)
-    log.info(
-        "%d of %d blocks to compute (%d points)", len(todo), len(done) + len(todo), todo_points
-    )
     scheduler = scheduler or Scheduler()
-    compile_start = time.perf_counter()
-    local_threads = scheduler.kind == "threads" and not (
-        scheduler.address or scheduler.scheduler_file
-    )
-    if todo and local_threads:
-        warm_kernels(plan)  # once, here, rather than racing in worker threads
-    compile_s = time.perf_counter() - compile_start
-    started, start = _now(), time.perf_counter()
-    bar = _progress_bar(todo_points, progress)
-    try:
-        run_blocks(plan, url, todo, scheduler, lambda r: bar.update(r["points"]))
-    finally:
-        bar.close()
+    with connect(scheduler) as client:  # an unreachable scheduler fails before any write
+        done, repaired = prepare_store(config, plan, url, resume, overwrite, verify)
+        todo = [b for b in plan.blocks() if plan.block_id(b) not in done]
+        todo_points = sum(plan.block_points(b) for b in todo)
+        log.info(
+            "%d of %d blocks to compute (%d points)", len(todo), len(done) + len(todo), todo_points
+        )
+        compile_start = time.perf_counter()
+        if todo and client is None and scheduler.kind == "threads":
+            warm_kernels(plan)  # once, here, rather than racing in worker threads
+        compile_s = time.perf_counter() - compile_start
+        started, start = _now(), time.perf_counter()
+        bar = _progress_bar(todo_points, progress)
+        try:
+            run_blocks(plan, url, todo, scheduler, lambda r: bar.update(r["points"]), client)
+        finally:
+            bar.close()
     seconds = time.perf_counter() - start
     summary = finish(url, plan, todo_points, seconds, started)
     summary.compile_seconds = compile_s
+    summary.repaired = repaired
     return summary
 
 
 def finish(url: str, plan: Plan, computed: int, seconds: float, started: str) -> Summary:
-    records = store.completed(url)
-    n_blocks = len(list(plan.blocks()))
+    records = ledger.read(url, plan.grid).records
     counts: dict[str, dict[str, int]] = {}
     for record in records.values():
-        for name, by_code in record["counts"].items():
+        for name, by_code in record.counts.items():
             totals = counts.setdefault(name, {})
             for code, n in by_code.items():
                 totals[code] = totals.get(code, 0) + n
-    complete = len(records) == n_blocks
+    complete = len(records) == math.prod(plan.n_blocks)
     store.update_attrs(
         url,
         {

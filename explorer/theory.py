@@ -368,20 +368,6 @@ def check_plan(plan: Plan, scheduler: Scheduler | None = None, on_done=None) -> 
     return {"readings": totals, "tally": tally, "tasks": len(pieces)}
 
 
-def load_source(source: str):
-    """A config file, or a store (checked over the grid or sample its recorded config
-    defines; the kernel recomputes the points, which equal the stored values)."""
-    from explorer import store
-    from explorer.config import ConfigError, load_config, parse_config
-
-    if store.exists(source):
-        config = store.read_attrs(source).get("config")
-        if not isinstance(config, dict):
-            raise ConfigError(f"{source} is a zarr store but records no sweep config")
-        return parse_config(config, source=source)
-    return load_config(source)
-
-
 def check_report(plan: Plan, result: dict, seconds: float) -> dict:
     """The JSON-ready summary of ``check_plan``'s result."""
     from explorer.tallies import assumption_breaks, gap_causes, outcome_counts

@@ -29,11 +29,14 @@ def test_run_then_refuse_then_resume_then_overwrite(tmp_path):
     config = tmp_path / "grid.toml"
     write_toml(config, GRID)
     url = str(tmp_path / "s.zarr")
+    mine = tmp_path / "s.png"  # a user's file beside the store: the quick look leaves it be
+    mine.write_bytes(b"my figure")
     first = invoke("run", str(config), "--store", url, "--quiet")
     assert first.exit_code == 0, first.output
     assert "complete" in first.output and url in first.output and "points/s" in first.output
-    plot = tmp_path / "s.png"
+    plot = tmp_path / "s.zarr" / "quicklook.png"
     assert f"Quick-look plot: {plot}" in first.output and plot.stat().st_size > 10_000
+    assert mine.read_bytes() == b"my figure"
     again = invoke("run", str(config), "--store", url, "--quiet", "--no-plot")
     assert again.exit_code == 1 and "--resume" in again.output
     resumed = invoke("run", str(config), "--store", url, "--quiet", "--no-plot", "--resume")
