@@ -146,11 +146,12 @@ class SweepApp:
             data = thin(make_slice(self.ds, x, y, at, var))
             self.plane.object = self.figure(data, at)
             self.curve.object = self.section_figure(var)
-            self.status.object = f"**{html.escape(var)}**: {html.escape(data.attrs['source'])}"
+            source = html.escape(data.attrs["source"], quote=False)
+            self.status.object = f"**{html.escape(var, quote=False)}**: {source}"
         except ValueError as err:  # SliceError, StoreError, or a value the kernel refuses
             problems.append(str(err))
         # Everything shown comes from URLs and widgets a visitor controls: text, never markup.
-        self.error.object = "<br>".join(html.escape(p) for p in problems)
+        self.error.object = "<br>".join(html.escape(p, quote=False) for p in problems)
         self.error.visible = bool(problems)
 
     def figure(self, data: xr.DataArray, at: dict):
@@ -241,7 +242,7 @@ def build_app(url: str):
     try:
         return SweepApp(url).view()
     except ValueError as err:  # SliceError or StoreError: the store changed since serving began
-        return pn.pane.Alert(html.escape(str(err)), alert_type="danger")
+        return pn.pane.Alert(html.escape(str(err), quote=False), alert_type="danger")
 
 
 def serve(url: str, port: int = 5006, host: str = "127.0.0.1", show: bool = False) -> None:

@@ -97,8 +97,6 @@ def parse_values(name: str, text: str) -> list[float]:
 def output_file(path: str, suffixes: tuple[str, ...] = ()) -> str:
     """A file the user asked to write: its folder must exist, and it must not be a folder."""
     folder = os.path.dirname(os.path.abspath(path))
-    if suffixes and not path.lower().endswith(suffixes):
-        raise click.BadParameter(f"{path!r}: give a file name ending in {' or '.join(suffixes)}")
     if os.path.isdir(path):
         raise click.BadParameter(f"{path!r} is a folder; give a file name inside it")
     if not os.path.isdir(folder):
@@ -106,6 +104,8 @@ def output_file(path: str, suffixes: tuple[str, ...] = ()) -> str:
             f"{path!r}: the folder {folder} does not exist; create it (mkdir -p) or give "
             "another path"
         )
+    if suffixes and not path.lower().endswith(suffixes):
+        raise click.BadParameter(f"{path!r}: give a file name ending in {' or '.join(suffixes)}")
     return path
 
 
@@ -330,13 +330,12 @@ def _slice_or_fail(source, x, y, at_items, var):
 @click.option(
     "--csv",
     "csv_path",
-    type=click.Path(dir_okay=False),
     help="Write the slice as CSV (one row per point).",
 )
 def slice_command(source, x, y, at_items, var, csv_path) -> None:
     """Print (or save) a 2-D slice of a stored sweep; off-grid values are solved exactly."""
     if csv_path:
-        output_file(csv_path, (".csv",))
+        output_file(csv_path)
     data = _slice_or_fail(source, x, y, at_items, var)
     if csv_path:
         data.to_dataframe().reset_index()[[y, x, var]].to_csv(csv_path, index=False)
@@ -356,7 +355,6 @@ def slice_command(source, x, y, at_items, var, csv_path) -> None:
     "--output",
     "output_path",
     required=True,
-    type=click.Path(dir_okay=False),
     help="FILE.png (static) or FILE.html (interactive).",
 )
 def plot(source, x, y, at_items, var, output_path) -> None:
@@ -424,13 +422,10 @@ def _sizes(ctx, param, text):
 )
 @click.option("--method", "methods", multiple=True, help="Run only this method (repeatable).")
 @click.option("--repeat", default=3, show_default=True, type=click.IntRange(1, 100))
-@click.option(
-    "--json", "json_path", type=click.Path(dir_okay=False), help="Write the results here."
-)
+@click.option("--json", "json_path", help="Write the results here.")
 @click.option(
     "--plot",
     "plot_path",
-    type=click.Path(dir_okay=False),
     help="Draw the scaling curves to this PNG.",
 )
 def bench(quick, sizes, worker_text, methods, repeat, json_path, plot_path) -> None:
@@ -456,7 +451,7 @@ def bench(quick, sizes, worker_text, methods, repeat, json_path, plot_path) -> N
     if worker_text and (not workers or min(workers) < 1):
         raise click.BadParameter(f"{worker_text!r} is not a list of counts like 1,2,4")
     if json_path:
-        output_file(json_path, (".json",))
+        output_file(json_path)
     if plot_path:
         output_file(plot_path, (".png",))
     if not quick:
@@ -479,9 +474,7 @@ def bench(quick, sizes, worker_text, methods, repeat, json_path, plot_path) -> N
 
 @main.command()
 @click.argument("source", metavar="CONFIG|STORE")
-@click.option(
-    "--json", "json_path", type=click.Path(dir_okay=False), help="Also write the report here."
-)
+@click.option("--json", "json_path", help="Also write the report here.")
 @scheduler_options
 def check(source, json_path, workers, address, scheduler_file) -> None:
     """Check the paper's Implications 1-5 and Propositions 1-2 at every point of a sweep.
@@ -497,7 +490,7 @@ def check(source, json_path, workers, address, scheduler_file) -> None:
     from explorer.theory import check_plan, check_report, format_check
 
     if json_path:
-        output_file(json_path, (".json",))
+        output_file(json_path)
     scheduler = make_scheduler(workers, address, scheduler_file)
     config = load_source(source)
     plan = make_plan(config)

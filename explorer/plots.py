@@ -100,8 +100,11 @@ def make_figure(data: xr.DataArray, backend: str = "bokeh", lines=None):
         )
         present = set(np.unique(data.values).tolist())
         labels = {**output.labels, NOT_COMPUTED: "not computed yet"}
+        outline = {"edgecolors": "black"} if backend == "matplotlib" else {"line_color": "black"}
         layers = [
-            hv.Scatter([(np.nan, np.nan)], label=labels[c]).opts(color=OUTCOME_COLORS[c])
+            hv.Scatter([(np.nan, np.nan)], label=labels[c]).opts(
+                color=OUTCOME_COLORS[c], **(outline if c == NOT_COMPUTED else {})
+            )
             for c in sorted(labels)
             if c in present
         ]

@@ -49,8 +49,7 @@ def open_sweep(source: str | Path, broadcast: bool = True, dask: bool = True) ->
     if dask and not done.all():
         warnings.warn(
             f"{url} is incomplete: {int((~done).sum())} of {done.size} blocks are not computed "
-            "yet, and their points are masked; `explorer run CONFIG --store URL --resume` "
-            "computes them",
+            f"yet, and their points are masked; `explorer run {url} --resume` computes them",
             stacklevel=2,
         )
         ds = _mask_unwritten(ds, grid, done)
@@ -224,7 +223,7 @@ def _read_written(ds: xr.Dataset, data: xr.DataArray, var: str, index: dict):
     data.attrs["unwritten"] = unwritten
     return data, (
         f"store, INCOMPLETE: {unwritten:,} of {written.size:,} points of this slice are not "
-        f"computed yet (masked); `explorer run CONFIG --store {url} --resume` computes them"
+        f"computed yet (masked); `explorer run {url} --resume` computes them"
     )
 
 

@@ -62,11 +62,13 @@ def describe_store(url: str) -> str:
     grid, _, book = stored.coverage(url, attrs)
     damage = integrity.check(url, grid, book, checksums=False)
     ds = xr.open_zarr(url)
-    total = attrs.get("n_blocks", 0)
+    total = math.prod(grid.n_blocks)
     lines = [
         f"store      {url}  ({_size(store.size_bytes(url))} on disk)",
         f"model      {attrs['model']}, game {attrs['game']}, rho_form {attrs['rho_form']}",
-        f"status     {attrs.get('status')}: {len(book.records)} of {total} blocks written",
+        f"status     {'complete' if len(book.records) == total else 'INCOMPLETE'}: "
+        f"{len(book.records)} of {total} blocks written"
+        + ("" if len(book.records) == total else f" (`explorer run {url} --resume` finishes it)"),
     ]
     if not damage.ok:
         lines.append(

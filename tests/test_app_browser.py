@@ -175,3 +175,126 @@ def test_bad_url_parameters_show_an_error_and_the_server_keeps_running(server, b
     page.screenshot(path=str(SCREENSHOTS / "app-bad-url.png"))
     assert proc.poll() is None
     assert urllib.request.urlopen(base, timeout=10).status == 200
+
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"var": XSS}, {"q": XSS}, {XSS: "1"}],
+    ids=["output name", "slider value", "parameter name"],
+)
+def test_markup_in_url_parameters_is_shown_as_text_and_never_runs(server, browser, query):
+    from urllib.parse import urlencode
+
+    base, _ = server
+    page, _ = open_app(browser, base + "?" + urlencode(query))
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.get_by_text(XSS, exact=False).first.wait_for(timeout=20_000)  # shown, as text
+    page.wait_for_timeout(1500)
+    assert dialogs == []
+    assert page.locator('img[src="x"]').count() == 0
+    assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
+
+
+# The main figure's frame in page pixels and its data ranges, read from Bokeh's views.
+FRAME_JS = """() => {
+  const seen = new Set();
+  function* walk(v) {
+    if (!v || seen.has(v)) return;
+    seen.add(v);
+    if (v.frame && v.frame.bbox && v.el) yield v;
+    for (const k of (v.child_views ? Array.from(v.child_views) : [])) yield* walk(k);
+  }
+  const roots = Bokeh.index.roots ?? Object.values(Bokeh.index);
+  const plots = roots.flatMap((r) => Array.from(walk(r)));
+  const v = plots.sort((a, b) => b.frame.bbox.height - a.frame.bbox.height)[0];
+  const el = v.el.getBoundingClientRect(), f = v.frame.bbox;
+  return {left: el.left + f.left, top: el.top + f.top, width: f.width, height: f.height,
+          x: [v.frame.x_range.start, v.frame.x_range.end],
+          y: [v.frame.y_range.start, v.frame.y_range.end]};
+}"""
+# A legend swatch's colour and label (Panel renders panes in shadow roots, which
+# Playwright's locators pierce and document.querySelectorAll does not).
+SWATCH_JS = "(s) => [s.nextSibling.textContent.trim(), s.style.color]"
+
+
+def read_legend(page) -> dict[str, tuple[int, int, int]]:
+    swatches = page.locator("span").filter(has_text="\u25a0").all()
+    return {label: _rgb(colour) for label, colour in (s.evaluate(SWATCH_JS) for s in swatches)}
+
+
+def _rgb(css: str) -> tuple[int, int, int]:
+    return tuple(int(v) for v in css[css.index("(") + 1 : css.index(")")].split(",")[:3])
+
+
+@pytest.mark.parametrize("q", [0.0, 0.5, 1.0])
+def test_rendered_colours_match_the_legend_at_points_of_known_outcome(server, browser, q):
+    """Every sampled cell of the map is painted in the legend colour of the outcome that
+    explorer.solve gives there, on planes where two or three outcomes occur."""
+    import io
+
+    import numpy as np
+    import xarray as xr
+    from PIL import Image
+
+    import explorer
+    from explorer.models import get_model
+
+    base, _ = server
+    page, errors = open_app(browser, f"{base}?q={q}")
+    page.get_by_text("outcome: store").first.wait_for(timeout=20_000)
+    page.mouse.move(0, 0)
+    page.wait_for_timeout(1000)
+    frame = page.evaluate(FRAME_JS)
+    legend = read_legend(page)
+    assert len(legend) >= 3, legend
+    pixels = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB")).astype(int)
+
+    thetas, betas = np.linspace(0.01, 0.99, 90), np.linspace(0, 1, 80)
+    solved = (
+        explorer.solve(
+            game="revisionist",
+            **FIGURE2,
+            q=q,
+            theta=xr.DataArray(thetas, dims="theta"),
+            beta=xr.DataArray(betas, dims="beta"),
+        )
+        .outcome.transpose("beta", "theta")
+        .values
+    )
+    labels = get_model("coalition").output("outcome").labels
+    present = set(np.unique(solved).tolist())
+    assert 2 <= len(present) <= 3
+    # Cells whose neighbours within two cells share their outcome: away from every edge.
+    interior = np.zeros_like(solved, dtype=bool)
+    interior[2:-2, 2:-2] = True
+    for di in range(-2, 3):
+        for dj in range(-2, 3):
+            interior &= solved == np.roll(np.roll(solved, di, 0), dj, 1)
+    rng = np.random.default_rng(0)
+    checked = {}
+    for code in present:
+        rows, cols = np.nonzero(interior & (solved == code))
+        checked[code] = 0 if len(rows) >= 5 else None  # a sliver has no cell away from edges
+        for k in rng.choice(len(rows), size=min(25, len(rows)), replace=False):
+            i, j = rows[k], cols[k]
+            px = frame["left"] + (thetas[j] - frame["x"][0]) / np.ptp(frame["x"]) * frame["width"]
+            py = frame["top"] + (frame["y"][1] - betas[i]) / np.ptp(frame["y"]) * frame["height"]
+            seen = pixels[int(round(py)), int(round(px))]
+            want = np.array(legend[labels[code]])
+            assert np.abs(seen - want).max() <= 3, (
+                q,
+                labels[code],
+                thetas[j],
+                betas[i],
+                seen,
+                want,
+            )
+            checked[code] += 1
+    assert sum(n is not None and n >= 5 for n in checked.values()) >= 2, checked
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"app-colours-q{q}.png"))
+    assert errors == []

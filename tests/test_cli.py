@@ -65,3 +65,16 @@ def test_run_errors_name_the_problem(tmp_path):
 def test_serve_refuses_a_path_that_is_not_a_store(tmp_path):
     out = invoke("serve", str(tmp_path))
     assert out.exit_code == 1 and "not a sweep store" in out.output
+
+
+def test_a_store_path_with_a_tilde_lands_in_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)  # where a literal "~" folder would appear
+    config = tmp_path / "grid.toml"
+    write_toml(config, {**GRID, "store": "~/from-config.zarr"})
+    for extra in ([], ["--store", "~/from-flag.zarr"]):
+        out = invoke("run", str(config), "--quiet", "--no-plot", *extra)
+        assert out.exit_code == 0, out.output
+    assert (tmp_path / "from-config.zarr" / "zarr.json").is_file()
+    assert (tmp_path / "from-flag.zarr" / "zarr.json").is_file()
+    assert not (tmp_path / "~").exists()

@@ -91,7 +91,9 @@ def assert_identical_to_clean(url, clean_url):
         np.testing.assert_array_equal(resumed[name].values, clean[name].values, err_msg=name)
     assert resumed.attrs["status"] == "complete"
     assert marker_state(url) == "ready"
-    assert not [p for p in Path(url).rglob("*") if p.name.startswith(".tmp-") or ".partial" in p.name]
+    assert not [
+        p for p in Path(url).rglob("*") if p.name.startswith(".tmp-") or ".partial" in p.name
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +102,9 @@ def clean_run(tmp_path_factory):
     config = folder / "grid.toml"
     write_toml(config, RAW)
     url = str(folder / "clean.zarr")
-    subprocess.run(explorer_cmd("run", str(config), "--store", url, "--quiet", "--no-plot"), check=True)
+    subprocess.run(
+        explorer_cmd("run", str(config), "--store", url, "--quiet", "--no-plot"), check=True
+    )
     other = folder / "other.zarr"
     run_sweep(parse_config(OTHER), str(other), progress=False)
     return config, url, str(other), done_count(url)
@@ -139,9 +143,7 @@ def test_killed_run_resumes_to_the_clean_result(tmp_path, clean_run, phase, bloc
         kill_when(start(config, url, "--resume"), lambda: done_count(url) >= first + 5, delay)
     else:
         shutil.copytree(other_url, url)
-        kill_when(
-            start(config, url, "--overwrite"), lambda: marker_state(url) == "creating", delay
-        )
+        kill_when(start(config, url, "--overwrite"), lambda: marker_state(url) == "creating", delay)
     # Killed at any moment, the store is either unfinished (no results claimed) or reads
     # whole chunks: never a store that claims blocks it does not hold.
     state = ownership.state(url)
@@ -200,9 +202,7 @@ def test_a_resumed_run_never_rewrites_a_recorded_block(tmp_path, clean_run):
     config, clean_url, _, _ = clean_run
     url = str(tmp_path / "partial.zarr")
     kill_when(start(config, url, "--workers", "2"), lambda: done_count(url) >= 30)
-    records = {
-        p.stem: json.loads(p.read_text()) for p in (Path(url) / LEDGER).glob("*.json")
-    }
+    records = {p.stem: json.loads(p.read_text()) for p in (Path(url) / LEDGER).glob("*.json")}
     before = {
         key: hashlib.sha256((Path(url) / key).read_bytes()).hexdigest()
         for record in records.values()
