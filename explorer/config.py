@@ -326,7 +326,7 @@ def _check_axis(source: str, name: str, axis: Axis, spec) -> None:
 
 
 def _check_store(source: str, url: str) -> None:
-    from explorer.store import StoreError, normalize_url
+    from explorer.files import StoreError, normalize_url
 
     try:
         normalize_url(url)

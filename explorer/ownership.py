@@ -32,6 +32,14 @@ class State(enum.Enum):
     READY = "ready"  # created whole; its ledger says which blocks are done
 
 
+def not_ours(url: str) -> StoreError:
+    """The refusal for a folder this tool did not make (it suggests no destructive flag)."""
+    return StoreError(
+        f"{url} exists, is not empty and holds files that explorer did not write (no store "
+        "marker), so nothing there was changed; give a new --store path"
+    )
+
+
 def read_marker(url: str) -> dict | None:
     """The marker, or None if there is none or it is not one this tool wrote."""
     fs, path = filesystem(url)
@@ -85,7 +93,7 @@ def clear(url: str) -> None:
     """Remove this tool's nodes, ledger and metadata from one of its stores, leaving the
     marker (``creating``) so that a kill midway leaves a store recognised as unfinished."""
     if state(url) is State.FOREIGN:
-        raise StoreError(f"{url} holds files that explorer did not write; it removes none")
+        raise not_ours(url)
     names = nodes(url)
     write_marker(url, CREATING, names)  # first: from here on the store reads as unfinished
     fs, path = filesystem(url)

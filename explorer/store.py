@@ -20,11 +20,10 @@ import zarr
 from zarr.codecs import BloscCodec, BytesCodec, ZstdCodec
 
 from explorer import ownership
-from explorer.files import StoreError, digest, filesystem, is_partial, normalize_url, put
+from explorer.files import StoreError, digest, filesystem, is_partial, put
 from explorer.ownership import State
 from explorer.plan import Plan
 
-__all__ = ["StoreError", "normalize_url"]
 # Read where no run has written yet; -2 is no category code, so such chunks stand out.
 FILL_VALUES = {"int8": -2, "uint16": 0, "bool": False, "float64": np.nan, "float32": np.nan}
 
@@ -62,10 +61,7 @@ def create(url: str, plan: Plan, codec: str, attrs: dict, output_attrs: dict[str
     """
     found = ownership.state(url)
     if found is State.FOREIGN:
-        raise StoreError(
-            f"{url} exists, is not empty and holds files that explorer did not write "
-            "(no store marker), so nothing there was changed; give a new --store path"
-        )
+        raise ownership.not_ours(url)
     forget_arrays()
     if found is not State.ABSENT:
         ownership.clear(url)
@@ -91,8 +87,7 @@ def create(url: str, plan: Plan, codec: str, attrs: dict, output_attrs: dict[str
             attributes={**output_attrs[layout.name], "coordinates": " ".join(coord_names)},
         )
     consolidate(url)
-    coordinates = {key: entry for name in coord_names for key, entry in _chunk_files(url, name)}
-    ownership.write_marker(url, ownership.READY, ownership.nodes(url), coordinates)
+    ownership.write_marker(url, ownership.READY, ownership.nodes(url), _records(url, coord_names))
 
 
 def rewrite_coordinates(url: str, plan: Plan, names) -> None:
@@ -102,9 +97,7 @@ def rewrite_coordinates(url: str, plan: Plan, names) -> None:
         values = plan.coords[name] if name in plan.coords else plan.fixed[name]
         zarr.open_array(url, path=name, mode="r+")[...] = np.asarray(values, np.float64)
     marker = ownership.read_marker(url)
-    coordinates = {
-        key: entry for name in [*plan.coords, *plan.fixed] for key, entry in _chunk_files(url, name)
-    }
+    coordinates = _records(url, [*plan.coords, *plan.fixed])
     ownership.write_marker(url, marker["state"], marker["nodes"], coordinates)
 
 
@@ -115,14 +108,16 @@ def _write_array(group, name: str, values: np.ndarray, dims: tuple[str, ...]) ->
     array[...] = values
 
 
-def _chunk_files(url: str, name: str):
-    """(key, (size, checksum)) of every chunk file of one array, as stored now."""
+def _records(url: str, names) -> dict[str, tuple[int, str]]:
+    """(size, checksum) of every chunk file of the named arrays, as stored now, by key."""
     fs, path = filesystem(url)
-    base = f"{path}/{name}/c"
-    files = [base] if fs.isfile(base) else fs.find(base) if fs.exists(base) else []
-    for file in files:
-        data = fs.cat_file(file)
-        yield file[len(path) + 1 :], (len(data), digest(data))
+    found = {}
+    for name in names:
+        base = f"{path}/{name}/c"
+        for file in [base] if fs.isfile(base) else fs.find(base) if fs.exists(base) else []:
+            data = fs.cat_file(file)
+            found[file[len(path) + 1 :]] = (len(data), digest(data))
+    return found
 
 
 @lru_cache(maxsize=64)

@@ -58,10 +58,7 @@ def prepare_store(
     are done, and the damage found (and left to be recomputed) in a resumed store."""
     found = ownership.state(url)
     if found is State.FOREIGN:
-        raise StoreError(
-            f"{url} exists, is not empty and holds files that explorer did not write "
-            "(no store marker), so nothing there was changed; give a new --store path"
-        )
+        raise ownership.not_ours(url)
     if found is not State.ABSENT and not (resume or overwrite):
         what = "already exists" if found is State.READY else "is an unfinished store"
         raise StoreError(f"{url} {what}; pass --resume to finish it or --overwrite to replace it")

@@ -686,7 +686,11 @@ SLICE_CASES = [
             toml(
                 cfg(
                     axes={},
-                    sample={"method": "sobol", "n": 8, "bounds": {"theta": [0.1, 0.9], "beta": [0, 1]}},
+                    sample={
+                        "method": "sobol",
+                        "n": 8,
+                        "bounds": {"theta": [0.1, 0.9], "beta": [0.0, 1.0]},
+                    },
                 )
             ),
         ),

@@ -26,9 +26,9 @@ from explorer.ownership import State
 from explorer.sweep import run_sweep
 from tests.test_sweep import GRID, write_toml
 
-# ~80 blocks of three output groups (full grid, beta_lp's and s_star's), so a kill lands
+# 64 blocks of three output groups (full grid, beta_lp's and s_star's), so a kill lands
 # mid-run; few outputs keep each process's compile short.
-RAW = {**GRID, "chunk_points": 60, "outputs": ["outcome", "flags", "beta_lp", "s_star"]}
+RAW = {**GRID, "chunk_points": 300, "outputs": ["outcome", "flags", "beta_lp", "s_star"]}
 OTHER = {**RAW, "fixed": {**RAW["fixed"], "c_l": 0.2}}  # what an --overwrite replaces
 LEDGER = Path(".explorer/done")
 
@@ -119,7 +119,7 @@ def _trials():
             trials.append(
                 pytest.param(
                     phase,
-                    rng.randrange(0, 75),  # blocks done before the first kill
+                    rng.uniform(0.0, 0.9),  # share of the blocks done before the first kill
                     rng.uniform(0.0, 0.06),  # seconds after the trigger
                     id=f"{phase}-{i}",
                 )
@@ -127,10 +127,11 @@ def _trials():
     return trials
 
 
-@pytest.mark.parametrize(("phase", "blocks", "delay"), _trials())
-def test_killed_run_resumes_to_the_clean_result(tmp_path, clean_run, phase, blocks, delay):
+@pytest.mark.parametrize(("phase", "share", "delay"), _trials())
+def test_killed_run_resumes_to_the_clean_result(tmp_path, clean_run, phase, share, delay):
     config, clean_url, other_url, n_blocks = clean_run
     url = str(tmp_path / "killed.zarr")
+    blocks = int(share * n_blocks)
     if phase == "create":
         kill_when(start(config, url), lambda: marker_state(url) is not None, delay)
     elif phase == "blocks":
