@@ -49,6 +49,7 @@ def connect(scheduler: Scheduler):
     from distributed import Client
 
     where = scheduler.address or _scheduler_file_address(scheduler.scheduler_file)
+    _check_reachable(where)  # a Client that fails to connect can hang when collected
     try:
         client = Client(where)
     except Exception as err:  # distributed raises OSError, ValueError, TimeoutError...
@@ -60,6 +61,36 @@ def connect(scheduler: Scheduler):
     with client:
         log.info("computing on dask scheduler %s", client.scheduler.address)
         yield client
+
+
+def _check_reachable(address: str) -> None:
+    """A clear error, before any Client exists, for an address that is malformed or that
+    nothing answers at."""
+    import socket
+
+    import dask
+    from dask.utils import parse_timedelta
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("inproc", "ucx"):  # no socket to try: the Client will tell
+            return
+        if scheme not in ("tcp", "tls", "ws", "wss"):
+            raise ValueError(f"unknown address scheme {scheme!r}")
+        host, port = parse_host_port(location)
+    except ValueError as err:
+        raise SchedulerError(
+            f"{address!r} is not a dask scheduler address ({err}); give it as tcp://HOST:PORT"
+        ) from None
+    timeout = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"))
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as err:
+        raise SchedulerError(
+            f"cannot reach the dask scheduler at {address!r} ({err.strerror or err}); start "
+            "it, or give its address as tcp://HOST:PORT"
+        ) from None
 
 
 def _scheduler_file_address(path: str) -> str:
