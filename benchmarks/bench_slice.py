@@ -15,10 +15,10 @@ import time
 from functools import partial
 from pathlib import Path
 
-from explorer.config import load_config
-from explorer.execute import Scheduler
-from explorer.slicing import make_slice, open_cached, open_sweep
-from explorer.sweep import run_sweep
+from explorer.engine.config import load_config
+from explorer.engine.run import Scheduler
+from explorer.engine.sweep import run_sweep
+from explorer.views.slicing import make_slice, open_cached, open_sweep
 
 AXES = {"alpha": 16, "theta": 400, "beta": 400, "q": 400}  # 1.02e9 points
 
@@ -89,7 +89,7 @@ def main(argv=None) -> None:
         import holoviews as hv
 
         hv.extension("bokeh", logo=False)
-        from explorer.app import SweepApp
+        from explorer.views.app import SweepApp
 
         app = SweepApp(url)
         slider = app.snapped["q"]

@@ -18,17 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer.config import SweepConfig, load_config
-from explorer.execute import Scheduler, warm_kernels
-from explorer.models import get_model
-from explorer.plan import make_plan
-from explorer.sweep import run_sweep
+from explorer.engine.blocks import warm_kernels
+from explorer.engine.config import SweepConfig, load_config
+from explorer.engine.plan import make_plan
+from explorer.engine.run import Scheduler
+from explorer.engine.sweep import run_sweep
 
 RSS_SCRIPT = """
 import json, resource, sys
-from explorer.config import parse_config
-from explorer.execute import Scheduler
-from explorer.sweep import run_sweep
+from explorer.engine.config import parse_config
+from explorer.engine.run import Scheduler
+from explorer.engine.sweep import run_sweep
 config = parse_config(json.loads(sys.argv[1]))
 s = run_sweep(config, sys.argv[2], Scheduler("threads"), progress=False)
 print(s.points, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
@@ -50,12 +50,11 @@ def measure_peak_rss(raw_config: dict, url: str) -> tuple[int, int]:
 def kernel_alone(config: SweepConfig) -> float:
     """Seconds to compute every stored output over its dimensions, 2 numba threads, no I/O."""
     plan = make_plan(config)
-    spec = get_model(plan.model)
-    params = spec.parameters_of(plan.game)
+    params = plan.model.parameters_of(plan.choices)
     jobs = []
     for dims, layouts in plan.groups().items():
         names = tuple(o.name for o in layouts)
-        kernel = spec.build_grid_kernel(plan.game, plan.rho_form, dims, names, True)
+        kernel = plan.model.grid_loop(plan.choices, dims, names, True)
         shape = tuple(len(plan.coords[d]) for d in dims)
         outs = [np.empty(shape, dtype=o.dtype) for o in layouts]
         for out in outs:
@@ -85,12 +84,11 @@ def naive(config: SweepConfig, folder: Path) -> float:
     import xarray as xr
 
     plan = make_plan(config)
-    spec = get_model(plan.model)
     names = config.output_names()
-    kernel = spec.build_kernel(plan.game, plan.rho_form, names, False)
+    kernel = plan.model.gufunc(plan.choices, names, False)
     chunks = dict(zip(plan.dims, plan.chunks))
     args = []
-    for p in spec.parameters_of(plan.game):
+    for p in plan.model.parameters_of(plan.choices):
         if p in plan.coords:
             args.append(
                 xr.DataArray(plan.coords[p], dims=p, coords={p: plan.coords[p]}).chunk(
@@ -104,7 +102,7 @@ def naive(config: SweepConfig, folder: Path) -> float:
         *args,
         dask="parallelized",
         output_core_dims=[()] * len(names),
-        output_dtypes=[spec.output(n).dtype for n in names],
+        output_dtypes=[plan.model.output(n).dtype for n in names],
     )
     ds = xr.Dataset(dict(zip(names, results)))
     url = folder / "naive.zarr"

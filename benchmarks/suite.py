@@ -1,9 +1,9 @@
-"""The solver cases of ``benchmarks.cases`` in asv's form: ``asv run --python=same``.
+"""The solver cases of ``explorer.bench.cases`` in asv's form: ``asv run --python=same``.
 
 ``explorer bench`` runs the same cases with its own timing, comparison and report.
 """
 
-from benchmarks.cases import CASES, FILL, Context, Skip, by_name
+from explorer.bench.cases import CASES, FILL, Context, Skip, by_name
 
 
 class Solve:

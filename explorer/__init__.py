@@ -1,15 +1,26 @@
-"""Coalition Explorer: exact equilibria of a crisis-bargaining model over parameter grids."""
+"""Coalition Explorer: exact solutions of formal models over parameter grids.
+
+``explorer.solve`` solves a model at given points; ``explorer.open_sweep`` (also
+``explorer.open``) opens a stored sweep; ``explorer.make_slice`` (also ``explorer.slice``)
+cuts a 2-D plane from a store, a config or a parameter set; ``explorer.get_model`` and
+``explorer.register`` reach the models. ``from explorer import *`` takes only the names
+that shadow no builtin.
+"""
 
 from __future__ import annotations
 
-__all__ = ["solve", "open", "slice"]
+__all__ = ["solve", "open_sweep", "make_slice", "get_model", "register"]
 
 # Public name -> (module, attribute); imported on first use so `import explorer` (and the
 # CLI's --help) stays fast.
 _LAZY = {
-    "solve": ("explorer.solving", "solve"),
-    "open": ("explorer.slicing", "open_sweep"),
-    "slice": ("explorer.slicing", "make_slice"),
+    "solve": ("explorer.engine.solve", "solve"),
+    "open_sweep": ("explorer.views.slicing", "open_sweep"),
+    "open": ("explorer.views.slicing", "open_sweep"),
+    "make_slice": ("explorer.views.slicing", "make_slice"),
+    "slice": ("explorer.views.slicing", "make_slice"),
+    "get_model": ("explorer.models", "get_model"),
+    "register": ("explorer.models", "register"),
 }
 
 

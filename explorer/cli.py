@@ -10,30 +10,15 @@ import os
 
 import click
 
-from explorer.presets import FIGURE2
-
-# The default job: the paper's Figure 2 plane, coarsely, inside a crisis.
-DEFAULT_AXES = {"theta": "0.1,0.3,0.5,0.7,0.9", "beta": "0.1,0.2,0.3,0.4,0.5"}
-TABLE_COLUMNS = (
-    "outcome",
-    "s_star",
-    "beta_lp",
-    "q_l",
-    "q_lp",
-    "eu_leader",
-    "p_survive",
-    "paper_agrees",
-    "flags",
-)
 MAX_TABLE_ROWS = 500
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
     """The errors that describe a user's mistake (imported only once one is raised)."""
-    from explorer.config import ConfigError
-    from explorer.execute import SchedulerError
-    from explorer.files import StoreError
-    from explorer.slicing import SliceError
+    from explorer.engine.config import ConfigError
+    from explorer.engine.files import StoreError
+    from explorer.engine.run import SchedulerError
+    from explorer.views.slicing import SliceError
 
     return ConfigError, StoreError, SliceError, SchedulerError
 
@@ -125,7 +110,7 @@ def scheduler_options(command):
 
 
 def make_scheduler(workers, address, scheduler_file, processes=False):
-    from explorer.execute import Scheduler
+    from explorer.engine.run import Scheduler
 
     if address and scheduler_file:
         raise click.UsageError("give --scheduler or --scheduler-file, not both")
@@ -135,56 +120,107 @@ def make_scheduler(workers, address, scheduler_file, processes=False):
 @click.group(cls=OneLineErrors)
 @click.version_option(package_name="coalition-explorer")
 def main() -> None:
-    """Coalition Explorer: exact equilibria of the political-security coalition game."""
+    """Coalition Explorer: exact solutions of formal models over parameter grids."""
 
 
-@main.command()
-@click.argument("assignments", nargs=-1, metavar="[NAME=VALUES]...")
-@click.option(
-    "--game",
-    default="status_quo",
-    show_default=True,
-    type=click.Choice(["revisionist", "status_quo"]),
-)
-@click.option("--rho-form", default="linear", show_default=True)
-def solve(assignments: tuple[str, ...], game: str, rho_form: str) -> None:
-    """Solve the game on a small grid and print one row per point.
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("assignments", nargs=-1, metavar="[NAME=VALUES]... [--VARIANT CHOICE]...")
+@click.option("--model", "model_name", help="The model to solve (default: the default one).")
+def solve(assignments: tuple[str, ...], model_name: str | None) -> None:
+    """Solve a model on a small grid and print one row per point.
 
-    Parameters not given take the paper's Figure 2 values; theta and beta default to a
-    coarse Figure 2 plane. VALUES is a list (0.1,0.2) or start:stop:count. The
-    revisionist game also needs q, e.g. q=0.3.
+    Parameters not given take the model's first preset, over its example grid. VALUES is
+    a list (0.1,0.2) or start:stop:count. A model's variants are options: --VARIANT
+    CHOICE (underscores written as dashes). `explorer models NAME` lists a model's
+    parameters, variants and presets.
     """
     import numpy as np
     import xarray as xr
 
-    from explorer.solving import solve as solve_points
-    from explorer.table import format_table
+    from explorer.engine.solve import solve as solve_points
+    from explorer.engine.validation import model_named
+    from explorer.views.tables import format_table
 
-    given: dict[str, str] = {}
-    for item in assignments:
-        name, sep, text = item.partition("=")
-        if not sep or not name:
-            raise click.BadParameter(
-                f"{item!r} is not NAME=VALUES; write e.g. theta=0.2,0.4", param_hint="NAME=VALUES"
-            )
-        given[name] = text
-    texts = {**DEFAULT_AXES, **given}
-    params: dict = dict(FIGURE2)
+    model = model_named(model_name)
+    texts, choices = _solve_arguments(model, assignments)
+    texts, choices = {**model.default_axes, **texts}, {**model.default_choices, **choices}
+    params: dict = dict(next(iter(model.presets.values()), {}))
     for name, text in texts.items():
         values = parse_values(name, text)
         params[name] = values[0] if len(values) == 1 else xr.DataArray(np.array(values), dims=name)
     try:
-        ds = solve_points(game=game, rho_form=rho_form, **params)
+        ds = solve_points(model=model, **choices, **params)
     except ValueError as err:
         raise click.UsageError(str(err)) from None
-    size = int(ds.outcome.size)
+    size = int(ds[model.output_names[0]].size)
     if size > MAX_TABLE_ROWS:
         raise click.UsageError(
             f"{size} points is too many to print (limit {MAX_TABLE_ROWS}); use fewer values"
         )
     fixed = ", ".join(f"{n}={float(ds[n]):g}" for n in ds.coords if ds[n].ndim == 0)
-    click.echo(f"{game} game, rho_form={rho_form}; fixed: {fixed}\n")
-    click.echo(format_table(ds, TABLE_COLUMNS))
+    described = model.describe(model.choices(choices))
+    click.echo(f"{described}; fixed: {fixed}\n")
+    click.echo(format_table(ds, model.table_columns or model.output_names))
+
+
+def _solve_arguments(model, assignments) -> tuple[dict[str, str], dict[str, str]]:
+    """NAME=VALUES parameters, and --VARIANT CHOICE (or --VARIANT=CHOICE) options."""
+    texts: dict[str, str] = {}
+    choices: dict[str, str] = {}
+    items = list(assignments)
+    variants = {f"--{v.name.replace('_', '-')}": v.name for v in model.variants}
+    while items:
+        item = items.pop(0)
+        if item.startswith("--"):
+            flag, sep, choice = item.partition("=")
+            if flag not in variants:
+                known = ", ".join(variants) or "none"
+                raise click.UsageError(
+                    f"no such option {flag!r}: the {model.name} model's variant options are {known}"
+                )
+            if not sep:
+                if not items:
+                    raise click.UsageError(f"{flag} needs a value, e.g. {flag} CHOICE")
+                choice = items.pop(0)
+            choices[variants[flag]] = choice
+            continue
+        name, sep, text = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(
+                f"{item!r} is not NAME=VALUES; write e.g. theta=0.2,0.4", param_hint="NAME=VALUES"
+            )
+        texts[name] = text
+    return texts, choices
+
+
+@main.command()
+@click.argument("name", required=False)
+def models(name: str | None) -> None:
+    """List the models this installation can solve, or describe one: its parameters,
+    variants, outputs and presets."""
+    from explorer.engine.validation import model_named
+    from explorer.models import available
+
+    if name is None:
+        for each in available():
+            model = model_named(each)
+            default = " (default)" if model.default else ""
+            click.echo(f"{each}{default}: {model.title}")
+        return
+    model = model_named(name)
+    click.echo(f"{model.name}: {model.title}\n{model.citation}\n\nparameters")
+    for p in model.parameters:
+        click.echo(f"  {p.name:<10} {p.symbol:<9} {str(p.domain):<10} {p.meaning}")
+    click.echo("variants" + ("" if model.variants else ": none"))
+    for v in model.variants:
+        click.echo(
+            f"  --{v.name.replace('_', '-'):<10} {'|'.join(v.choices)} (default {v.default})"
+        )
+    click.echo("outputs")
+    for o in model.outputs:
+        click.echo(f"  {o.name:<16} {o.dtype:<8} {o.kind:<12} {o.meaning}")
+    for preset, values in model.presets.items():
+        click.echo(f"preset {preset}: " + ", ".join(f"{k}={v:g}" for k, v in values.items()))
 
 
 @main.command()
@@ -219,10 +255,10 @@ def run(
     CONFIG may also be a store: its recorded config is run into it (with --resume, to
     finish or repair it).
     """
-    from explorer.files import normalize_url
-    from explorer.stored import load_source, names_a_store
-    from explorer.summary import describe_run
-    from explorer.sweep import run_sweep
+    from explorer.engine.files import normalize_url
+    from explorer.engine.stored import load_source, names_a_store
+    from explorer.engine.sweep import run_sweep
+    from explorer.views.summary import describe_run
 
     scheduler = make_scheduler(workers, address, scheduler_file, processes)
     if resume and overwrite:
@@ -256,7 +292,7 @@ def run(
         ) from None
     click.echo(describe_run(summary))
     if summary.complete and not no_plot:
-        from explorer.figures import quick_look
+        from explorer.views.figures import quick_look
 
         path = quick_look(summary.url)
         if path is not None:
@@ -267,7 +303,7 @@ def run(
 @click.argument("store_url", metavar="STORE")
 def info(store_url) -> None:
     """Describe a stored sweep: dimensions, outputs, completeness, size, provenance."""
-    from explorer.summary import describe_store
+    from explorer.views.summary import describe_store
 
     click.echo(describe_store(store_url))
 
@@ -277,7 +313,7 @@ def info(store_url) -> None:
 def verify(store_url) -> None:
     """Re-read every chunk of a store and compare it with the checksum recorded when it was
     written; exit status 1 if anything is damaged (each damaged block is named)."""
-    from explorer.summary import verify_store
+    from explorer.views.summary import verify_store
 
     ok, text = verify_store(store_url)
     click.echo(text)
@@ -316,7 +352,7 @@ def slice_options(command):
 
 
 def _slice_or_fail(source, x, y, at_items, var):
-    from explorer.slicing import make_slice
+    from explorer.views.slicing import make_slice
 
     data = make_slice(source, x, y, parse_at(at_items), var)
     if data.attrs.get("unwritten"):
@@ -341,7 +377,7 @@ def slice_command(source, x, y, at_items, var, csv_path) -> None:
         data.to_dataframe().reset_index()[[y, x, var]].to_csv(csv_path, index=False)
         click.echo(f"wrote {data.size} points ({data.attrs['source']}) to {csv_path}")
         return
-    from explorer.table import format_grid
+    from explorer.views.tables import format_grid
 
     click.echo(f"{var} over {y} (rows) x {x} (columns); {data.attrs['source']}")
     click.echo(format_grid(data))
@@ -359,7 +395,7 @@ def slice_command(source, x, y, at_items, var, csv_path) -> None:
 )
 def plot(source, x, y, at_items, var, output_path) -> None:
     """Draw a 2-D slice with the paper's boundaries to a PNG or HTML file."""
-    from explorer.plots import save_figure
+    from explorer.views.plots import save_figure
 
     output_file(output_path)
     data = _slice_or_fail(source, x, y, at_items, var)
@@ -382,8 +418,8 @@ def plot(source, x, y, at_items, var, output_path) -> None:
 @click.option("--show", is_flag=True, help="Open a browser tab.")
 def serve(store_url, port, host, show) -> None:
     """Serve an interactive app over a stored sweep."""
-    from explorer.files import normalize_url
-    from explorer.slicing import grid_dims, open_sweep
+    from explorer.engine.files import normalize_url
+    from explorer.views.slicing import grid_dims, open_sweep
 
     store_url = normalize_url(store_url)
     dims = grid_dims(open_sweep(store_url, broadcast=False))
@@ -392,7 +428,7 @@ def serve(store_url, port, host, show) -> None:
             f"{store_url} has one swept dimension ({dims[0]}); the app draws planes of a grid "
             "of at least two: use `explorer slice` or `explorer.open` for this store"
         )
-    from explorer.app import serve as serve_app
+    from explorer.views.app import serve as serve_app
 
     click.echo(f"serving {store_url} at http://{host}:{port}/ (Ctrl-C stops)")
     serve_app(store_url, port=port, host=host, show=show)
@@ -434,8 +470,8 @@ def bench(quick, sizes, worker_text, methods, repeat, json_path, plot_path) -> N
     The full run (1e4..1e9 points, a few minutes) writes results/bench.json and
     results/bench.png unless --json/--plot say otherwise.
     """
-    from benchmarks import cases
-    from explorer import bench as benchmark
+    from explorer.bench import cases
+    from explorer.bench import driver as benchmark
 
     names = [c.name for c in (cases.FILL, *cases.CASES)]
     unknown = [m for m in methods if m not in names]
@@ -485,9 +521,9 @@ def check(source, json_path, workers, address, scheduler_file) -> None:
     import json
     import time
 
-    from explorer.plan import make_plan
-    from explorer.stored import load_source
-    from explorer.theory import check_plan, check_report, format_check
+    from explorer.analysis.check import check_plan, check_report, format_check
+    from explorer.engine.plan import make_plan
+    from explorer.engine.stored import load_source
 
     if json_path:
         output_file(json_path)
@@ -497,7 +533,7 @@ def check(source, json_path, workers, address, scheduler_file) -> None:
     start = time.perf_counter()
     result = check_plan(plan, scheduler)
     report = check_report(plan, result, time.perf_counter() - start)
-    click.echo(format_check(report))
+    click.echo(format_check(report, plan.model))
     if json_path:
         from pathlib import Path
 
@@ -537,8 +573,8 @@ def analyse(
     source, folder, shares_points, shares_method, sobol_base, workers, address, scheduler_file
 ) -> None:
     """Write a report: theory checks, region shares with intervals, Sobol' sensitivity."""
-    from explorer.report import analyse as write_report
-    from explorer.stored import load_source
+    from explorer.analysis.report import analyse as write_report
+    from explorer.engine.stored import load_source
 
     scheduler = make_scheduler(workers, address, scheduler_file)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import tomli_w
 
-from explorer.presets import FIGURE2
+from explorer.models.coalition.presets import FIGURE2
 
 GOOD = {
     "game": "revisionist",
@@ -185,9 +185,9 @@ CONFIG_CASES = [
     config_case("outputs = []", cfg(outputs=[]), "outputs = []", "name at least one"),
     config_case("unknown output", cfg(outputs=["welfare"]), "'welfare'", "choose one of"),
     config_case("outputs a string", cfg(outputs="outcome"), "outputs", "list"),
-    config_case("rho out of domain", cfg({"fixed.rho": 2.0}), "fixed.rho", "2.0", "keep"),
-    config_case("alpha = 1", cfg({"fixed.alpha": 1.0}), "fixed.alpha", "1.0", "keep"),
-    config_case("negative cost", cfg({"fixed.c_l": -0.1}), "fixed.c_l", "-0.1", "keep"),
+    config_case("rho out of domain", cfg({"fixed.rho": 2.0}), "fixed.rho", "2.0", "use values in"),
+    config_case("alpha = 1", cfg({"fixed.alpha": 1.0}), "fixed.alpha", "1.0", "use values in"),
+    config_case("negative cost", cfg({"fixed.c_l": -0.1}), "fixed.c_l", "-0.1", "use values in"),
     config_case("text as a number", cfg({"fixed.c_p": "high"}), "fixed.c_p", "'high'", "number"),
     config_case("fixed nan", cfg({"fixed.q": float("nan")}), "fixed.q", "nan", "finite"),
     config_case("fixed inf", cfg({"fixed.c_p": float("inf")}), "fixed.c_p", "inf", "finite"),
@@ -198,7 +198,10 @@ CONFIG_CASES = [
         "remove it",
     ),
     config_case(
-        "missing parameter", cfg({"fixed.c_p": DROP}), "c_p is missing", "add it under [fixed]"
+        "missing parameter",
+        cfg({"fixed.c_p": DROP}),
+        "missing parameter(s) ['c_p']",
+        "add each under [fixed]",
     ),
     config_case(
         "parameter of the other game",
@@ -207,12 +210,12 @@ CONFIG_CASES = [
         "plays no role",
         "takes",
     ),
-    config_case("unknown parameter", cfg({"fixed.gamma": 0.3}), "gamma", "not a parameter"),
+    config_case("unknown parameter", cfg({"fixed.gamma": 0.3}), "gamma", "unknown parameter"),
     config_case(
         "unknown swept parameter",
         cfg({"axes.gamma": {"values": [0.1]}}),
         "gamma",
-        "not a parameter",
+        "unknown parameter",
     ),
     config_case(
         "two kinds of axis",
@@ -253,7 +256,7 @@ CONFIG_CASES = [
         cfg({"fixed.alpha": DROP, "axes.alpha": {"linspace": [0.5, 1.0, 6]}}),
         "axes.alpha",
         "1.0",
-        "keep every value",
+        "use values in",
     ),
     config_case(
         "linspace to inf",
@@ -302,7 +305,7 @@ CONFIG_CASES = [
         cfg({"axes.beta": {"values": [0.5, 1.5]}}),
         "axes.beta",
         "1.5",
-        "keep every value",
+        "use values in",
     ),
     config_case(
         "logspace from 0",
@@ -388,7 +391,7 @@ CONFIG_CASES = [
         sampled(bounds={"theta": [0.1, 1.5]}),
         "sample.bounds.theta",
         "1.5",
-        "keep every value",
+        "use values in",
     ),
     config_case(
         "sample bounds of one number",
@@ -669,7 +672,7 @@ SLICE_CASES = [
     Case(
         "slice: config out of domain",
         ("slice", "{d}/c.toml", *PLANE),
-        ("fixed.rho", "2.0", "keep"),
+        ("fixed.rho", "2.0", "use values in"),
         (toml(cfg({"fixed.rho": 2.0})),),
     ),
     Case(
@@ -837,7 +840,7 @@ SLICE_CASES = [
     Case(
         "check: config out of domain",
         ("check", "{d}/c.toml"),
-        ("fixed.rho", "keep"),
+        ("fixed.rho", "use values in"),
         (toml(cfg({"fixed.rho": 2.0})),),
     ),
     Case(

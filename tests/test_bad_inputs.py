@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from explorer.cli import main
-from explorer.config import parse_config
-from explorer.sweep import run_sweep
+from explorer.engine.config import parse_config
+from explorer.engine.sweep import run_sweep
 from tests.bad_inputs import APP_CASES, CASES, TEMPLATES, XSS
 
 
@@ -77,7 +77,7 @@ def app_store(templates):
 def test_bad_app_url_is_shown_escaped_and_changes_nothing(app_store, query, words, monkeypatch):
     import panel as pn
 
-    from explorer.app import SweepApp
+    from explorer.views.app import SweepApp
 
     before = tree(Path(app_store))
     args = {k: [v if isinstance(v, bytes) else v.encode()] for k, v in query.items()}

@@ -5,8 +5,9 @@ import json
 from click.testing import CliRunner
 from PIL import Image
 
-from benchmarks import cases
+from explorer.bench import cases
 from explorer.cli import main
+from explorer.models.coalition.baselines import PYTHON_SAMPLE
 
 METHODS = (
     "memory-write limit (fill of the same bytes, all cores)",
@@ -41,7 +42,7 @@ def test_bench_prints_a_table_and_writes_json_and_plot(tmp_path):
     assert abs(kernel["of_limit"] - kernel["points_per_s"] / fill["points_per_s"]) < 1e-9
     assert rows["streaming tally, dask threads, no store", 256]["of_limit"] is None
     python = rows["pure Python (reference solver)", 16]
-    assert python["extrapolated_from"] == cases.PYTHON_SAMPLE
+    assert python["extrapolated_from"] == PYTHON_SAMPLE
     scaled = {(m["method"], m["workers"]) for m in report["workers_scaling"]}
     assert ("numba grid kernel, all cores", 2) in scaled
     with Image.open(png) as image:

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from benchmarks import bench_slice, bench_sweep, cases
+from benchmarks import bench_slice, bench_sweep
 from benchmarks.suite import Solve
-from explorer import bench
-from kernels.cuda import cuda_unavailable_reason
+from explorer.bench import cases
+from explorer.bench import driver as bench
+from kernels.loops import cuda_unavailable_reason
 
 
 @pytest.mark.parametrize("case", [cases.FILL, *cases.CASES], ids=lambda c: c.name)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from explorer.config import ConfigError, load_config, parse_config
-from explorer.presets import FIGURE2
+from explorer.engine.config import ConfigError, load_config, parse_config
+from explorer.models.coalition.presets import FIGURE2
 
 BASE = {
     "game": "status_quo",

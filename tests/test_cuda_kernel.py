@@ -7,8 +7,9 @@ import sys
 
 SCRIPT = """
 import numpy as np
-from kernels.coalition import build_grid_kernel
-from kernels.cuda import cuda_unavailable_reason, grid_runner
+from numba import cuda
+from explorer.models import get_model
+from kernels.loops import cuda_unavailable_reason
 
 assert cuda_unavailable_reason() is None  # the simulator counts as a device
 axes = [np.linspace(0.1, 0.9, 3), np.linspace(0.01, 0.99, 4), np.linspace(0, 1, 5),
@@ -16,9 +17,14 @@ axes = [np.linspace(0.1, 0.9, 3), np.linspace(0.01, 0.99, 4), np.linspace(0, 1, 
 fixed = [0.75, 0.55, 0.65, 0.15, 0.1, 0.1]
 names = ("alpha", "theta", "beta", "q")
 outs = ("outcome", "eu_leader", "q_lp", "paper_agrees", "flags")
-got = [o.copy_to_host() for o in grid_runner("revisionist", "linear", names, outs, axes, fixed)()]
-want = [np.empty((3, 4, 5, 3), dtype=d) for d in ("int8", "float64", "float64", "bool", "uint16")]
-build_grid_kernel("revisionist", "linear", names, outs)(*axes, *fixed, *want)
+dtypes = ("int8", "float64", "float64", "bool", "uint16")
+model = get_model("coalition")
+choices = model.choices({"game": "revisionist", "rho_form": "linear"})
+device = [cuda.device_array(180, dtype=d) for d in dtypes]
+model.cuda_grid(choices, names, outs)[1, 256](*(cuda.to_device(a) for a in axes), *fixed, *device)
+got = [d.copy_to_host() for d in device]
+want = [np.empty((3, 4, 5, 3), dtype=d) for d in dtypes]
+model.grid_loop(choices, names, outs)(*axes, *fixed, *want)
 for g, w in zip(got, want):
     np.testing.assert_array_equal(g, w.reshape(-1))
 print("same", sum(g.size for g in got))

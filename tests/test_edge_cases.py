@@ -1,4 +1,4 @@
-"""Every place MODEL.md lists where Proposition 1 is incomplete, worked out by hand.
+"""Every place docs/model.md lists where Proposition 1 is incomplete, worked out by hand.
 
 Values are dyadic where possible so float arithmetic is exact and ties are real ties.
 """
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import explorer
-from explorer.presets import FIGURE2
+from explorer.models.coalition.presets import FIGURE2
 from kernels import coalition as k
 
 FIG2 = FIGURE2

@@ -4,8 +4,8 @@ import numpy as np
 import xarray as xr
 
 import explorer
-from explorer.presets import FIGURE2
-from kernels.coalition import build_kernel
+from explorer.models import get_model
+from explorer.models.coalition.presets import FIGURE2
 
 FIG2 = FIGURE2
 THETA = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
@@ -15,7 +15,8 @@ EXPECTED = np.array([2 / 11, 4 / 19, 1 / 4, 4 / 13, 2 / 5])
 def test_beta_lp_on_figure2_including_its_end_points():
     # The kernel reports the closed form at theta = 0 and 1 (outside the domain, where the
     # figure's curve still ends); the public API refuses those points.
-    kernel = build_kernel("status_quo", "linear", ("beta_lp",))
+    model = get_model("coalition")
+    kernel = model.gufunc(model.choices({"game": "status_quo"}), ("beta_lp",))
     with np.errstate(all="ignore"):
         values = kernel(
             FIG2["alpha"],

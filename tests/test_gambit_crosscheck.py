@@ -1,13 +1,14 @@
 """Cross-check with pygambit, the field's standard game solver (optional dependency).
 
-The tree and the subgame-perfect filter are in ``benchmarks.gambit_baseline``; the payoffs
+The tree and the subgame-perfect filter are in
+``explorer.models.coalition.gambit_baseline``; the payoffs
 come from the plain-Python reference, not from the kernel.
 """
 
 import pytest
 
 import explorer
-from benchmarks.gambit_baseline import gambit_outcome
+from explorer.models.coalition.gambit_baseline import gambit_outcome
 from tests.points import point, random_points
 from tests.test_edge_cases import CASES
 

@@ -13,12 +13,12 @@ import xarray as xr
 from click.testing import CliRunner
 
 import explorer
-from explorer import ownership
 from explorer.cli import main
-from explorer.config import parse_config
-from explorer.files import StoreError
-from explorer.slicing import SliceError, make_slice
-from explorer.sweep import run_sweep
+from explorer.engine import ownership
+from explorer.engine.config import parse_config
+from explorer.engine.files import StoreError
+from explorer.engine.sweep import run_sweep
+from explorer.views.slicing import SliceError, make_slice
 from tests.test_resume import assert_identical_to_clean, chunk_files
 from tests.test_sweep import GRID
 

@@ -6,12 +6,15 @@ import pytest
 import xarray as xr
 
 import explorer
-from explorer.config import parse_config
-from explorer.execute import Scheduler
-from explorer.plan import make_plan
-from explorer.reduce import tally_plan
-from explorer.tallies import outcome_counts, tally_of
+from explorer.analysis.tally import tally_of, tally_plan
+from explorer.engine.config import parse_config
+from explorer.engine.plan import make_plan
+from explorer.engine.run import Scheduler
+from explorer.models import get_model
+from explorer.models.coalition.analysis import outcome_counts
 from tests.test_sweep import GRID
+
+MODEL = get_model("coalition")
 
 SAMPLED = {
     "game": "status_quo",
@@ -42,7 +45,7 @@ def counted_by_solving(config):
         for d in plan.dims:
             params[d] = xr.DataArray(plan.coords[d], dims=d)
     ds = explorer.solve(game=config.game, rho_form=config.rho_form, **params)
-    return tally_of({k: ds[k].values for k in ("outcome", "paper_agrees", "flags")})
+    return tally_of(MODEL, {k: ds[k].values for k in ("outcome", "paper_agrees", "flags")})
 
 
 @pytest.mark.parametrize("raw", [GRID, SAMPLED], ids=["grid", "sobol sample"])
@@ -70,7 +73,7 @@ def test_tally_on_a_distributed_cluster():
 
 
 def test_box_designs_count_what_solving_the_same_points_gives():
-    from kernels.coalition import TALLY_SHAPE, build_tally_kernel
+    choices = MODEL.choices({"game": "status_quo", "rho_form": "quadratic"})
 
     box = SAMPLED["sample"]["bounds"]
     axes = tuple(box)
@@ -78,17 +81,15 @@ def test_box_designs_count_what_solving_the_same_points_gives():
     high = np.array([b[1] for b in box.values()])
     fixed = SAMPLED["fixed"]
     unit = np.random.default_rng(0).random((5000, len(axes)))
-    tally = np.zeros(TALLY_SHAPE, dtype=np.int64)
-    build_tally_kernel("status_quo", "quadratic", axes, "unit")(
-        unit, low, high, *fixed.values(), tally
-    )
+    tally = np.zeros(MODEL.tally.shape, dtype=np.int64)
+    MODEL.tally_loop(choices, axes, "unit")(unit, low, high, *fixed.values(), tally)
     points = {a: low[k] + (high[k] - low[k]) * unit[:, k] for k, a in enumerate(axes)}
     ds = explorer.solve(game="status_quo", rho_form="quadratic", **fixed, **points)
-    expected = tally_of({k: ds[k].values for k in ("outcome", "paper_agrees", "flags")})
+    expected = tally_of(MODEL, {k: ds[k].values for k in ("outcome", "paper_agrees", "flags")})
     np.testing.assert_array_equal(tally, expected)
 
-    random = build_tally_kernel("status_quo", "quadratic", axes, "random")
-    first, again, other = (np.zeros(TALLY_SHAPE, dtype=np.int64) for _ in range(3))
+    random = MODEL.tally_loop(choices, axes, "random")
+    first, again, other = (np.zeros(MODEL.tally.shape, dtype=np.int64) for _ in range(3))
     for seed, out in ((11, first), (11, again), (12, other)):
         random(seed, 200_000, low, high, *fixed.values(), out)
     np.testing.assert_array_equal(first, again)  # the seed decides the points

@@ -5,11 +5,11 @@ import pytest
 import xarray as xr
 
 import explorer
-from explorer.presets import FIGURE2
-from explorer.regions import Box, region_shares, wilson
+from explorer.analysis.shares import make_box, region_shares, wilson
+from explorer.models.coalition.presets import FIGURE2
 
 # The Figure 2 plane at q = 0.5, as a box over theta and beta.
-PLANE = Box(
+PLANE = make_box(
     model="coalition",
     game="revisionist",
     rho_form="linear",
@@ -63,13 +63,13 @@ def test_wilson_interval_known_value():
 
 def test_a_box_without_free_parameters_is_refused():
     with pytest.raises(ValueError, match="no free parameter"):
-        region_shares(Box("coalition", "revisionist", "linear", {}, {}), 100)
+        region_shares(make_box("coalition", {}, {}, game="revisionist", rho_form="linear"), 100)
 
 
 def test_given_distributions_shape_samples_shares_and_sweeps():
-    from explorer.config import parse_config
-    from explorer.plan import make_plan
-    from explorer.regions import box_of
+    from explorer.analysis.shares import box_of
+    from explorer.engine.config import parse_config
+    from explorer.engine.plan import make_plan
 
     raw = {
         "game": "revisionist",

@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from explorer import ownership
-from explorer.config import parse_config
-from explorer.ownership import State
-from explorer.sweep import run_sweep
+from explorer.engine import ownership
+from explorer.engine.config import parse_config
+from explorer.engine.ownership import State
+from explorer.engine.sweep import run_sweep
 from tests.test_sweep import GRID, write_toml
 
 # 64 blocks of three output groups (full grid, beta_lp's and s_star's), so a kill lands

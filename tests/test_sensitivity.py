@@ -5,9 +5,9 @@ import numpy as np
 from PIL import Image
 from SALib.test_functions import Ishigami
 
-from explorer.config import load_config
-from explorer.regions import box_of
-from explorer.sensitivity import box_sensitivity, plot_indices, sobol_indices
+from explorer.analysis.sensitivity import box_sensitivity, plot_indices, sobol_indices
+from explorer.analysis.shares import box_of
+from explorer.engine.config import load_config
 
 # Analytic indices of the Ishigami function (a = 7, b = 0.1), as SALib documents them.
 ISHIGAMI_S1 = [0.3139, 0.4424, 0.0]

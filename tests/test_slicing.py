@@ -8,10 +8,10 @@ from PIL import Image
 
 import explorer
 from explorer.cli import main
-from explorer.config import parse_config
-from explorer.plots import OUTCOME_COLORS
-from explorer.slicing import SliceError, make_slice, open_sweep
-from explorer.sweep import run_sweep
+from explorer.engine.config import parse_config
+from explorer.engine.sweep import run_sweep
+from explorer.models.coalition import OUTCOME_COLORS
+from explorer.views.slicing import SliceError, make_slice, open_sweep
 from tests.test_sweep import GRID
 
 CONFIG = parse_config(GRID)

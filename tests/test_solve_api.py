@@ -5,7 +5,7 @@ import pytest
 import xarray as xr
 
 import explorer
-from explorer.presets import FIGURE2
+from explorer.models.coalition.presets import FIGURE2
 from kernels.coalition import OUTPUT_NAMES
 
 FIG2 = FIGURE2

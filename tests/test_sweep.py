@@ -7,13 +7,13 @@ import xarray as xr
 from click.testing import CliRunner
 
 import explorer
-from explorer import store
 from explorer.cli import main
-from explorer.config import parse_config
-from explorer.execute import Scheduler
-from explorer.presets import FIGURE2
-from explorer.store import StoreError
-from explorer.sweep import run_sweep
+from explorer.engine import store
+from explorer.engine.config import parse_config
+from explorer.engine.run import Scheduler
+from explorer.engine.store import StoreError
+from explorer.engine.sweep import run_sweep
+from explorer.models.coalition.presets import FIGURE2
 
 GRID = {
     "game": "revisionist",

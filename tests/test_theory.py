@@ -8,13 +8,16 @@ import tomli_w
 from click.testing import CliRunner
 from PIL import Image
 
+from explorer.analysis.check import check_plan, check_report
+from explorer.analysis.shares import box_of, region_shares
 from explorer.cli import main
-from explorer.config import load_config, parse_config
-from explorer.execute import Scheduler
-from explorer.plan import make_plan
-from explorer.regions import box_of, region_shares
-from explorer.theory import READINGS, check_plan, check_report
+from explorer.engine.config import load_config, parse_config
+from explorer.engine.plan import make_plan
+from explorer.engine.run import Scheduler
+from explorer.models import get_model
 from kernels.reference import solve_reference
+
+READINGS = get_model("coalition").checks.claims
 
 # High alpha with costly partners: where Proposition 1's beta > beta_lp can hold although
 # no share buys the partner (beta * p_lp < c_p).
