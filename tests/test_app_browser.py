@@ -303,3 +303,51 @@ def test_rendered_colours_match_the_legend_at_points_of_known_outcome(server, br
     labels = get_model("coalition").output("outcome").labels
     assert_colours_match_outcomes(page, labels, solved, thetas, betas, f"q{q}")
     assert errors == []
+
+
+@pytest.fixture(scope="module")
+def bargaining_server(tmp_path_factory):
+    url = str(tmp_path_factory.mktemp("bargaining") / "b.zarr")
+    config = parse_config(
+        {
+            "model": "bargaining",
+            "fixed": {"c_low": 0.05},
+            "axes": {
+                "p": {"values": [0.3, 0.5, 0.7]},
+                "c_a": {"linspace": [0.0, 0.5, 60]},
+                "c_high": {"linspace": [0.1, 1.0, 50]},
+            },
+        }
+    )
+    run_sweep(config, url, progress=False)
+    yield from serving(url)
+
+
+def test_the_example_model_in_the_app(bargaining_server, browser):
+    """The second model's store, served as it is: its own outputs, plane, legend and
+    colours, with no change to the app."""
+    import numpy as np
+    import xarray as xr
+
+    import explorer
+    from explorer.models import get_model
+
+    base, _ = bargaining_server
+    page, errors = open_app(browser, base)
+    page.get_by_text("outcome: store").first.wait_for(timeout=20_000)
+    assert page.get_by_text("risk of war").count() >= 1
+    c_a, c_high = np.linspace(0.0, 0.5, 60), np.linspace(0.1, 1.0, 50)
+    solved = (
+        explorer.solve(
+            model="bargaining",
+            p=0.5,
+            c_low=0.05,
+            c_a=xr.DataArray(c_a, dims="c_a"),
+            c_high=xr.DataArray(c_high, dims="c_high"),
+        )
+        .outcome.transpose("c_high", "c_a")
+        .values
+    )
+    labels = get_model("bargaining").output("outcome").labels
+    assert_colours_match_outcomes(page, labels, solved, c_a, c_high, "bargaining")
+    assert errors == []

@@ -1,0 +1,59 @@
+"""The model registry: shipped models are found, installed ones arrive through the
+``explorer.models`` entry point group, and code can register its own."""
+
+import dataclasses
+
+import pytest
+from click.testing import CliRunner
+
+import explorer
+from explorer import models
+from explorer.cli import main
+
+
+class FakeEntryPoint:
+    """What importlib.metadata hands back for an installed package's model."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def load(self):
+        return self.model
+
+
+@pytest.fixture
+def fresh_registry(monkeypatch):
+    monkeypatch.setattr(models, "_MODELS", {})
+    monkeypatch.setattr(models, "_found", False)
+
+
+def test_shipped_models_are_found(fresh_registry):
+    assert {"coalition", "bargaining"} <= set(models.available())
+    assert models.default_model().name == "coalition"
+
+
+def test_an_installed_package_adds_its_model_through_an_entry_point(fresh_registry, monkeypatch):
+    shipped = models.get_model("bargaining")
+    theirs = dataclasses.replace(shipped, name="theirs", title="A third party's game")
+    monkeypatch.setattr(models, "_found", False)
+    monkeypatch.setattr(
+        models.metadata,
+        "entry_points",
+        lambda group: [FakeEntryPoint(theirs)] if group == models.ENTRY_POINTS else [],
+    )
+    assert models.get_model("theirs") is theirs
+    ds = explorer.solve(model="theirs", p=0.5, c_a=0.1, c_low=0.0, c_high=0.4)
+    assert float(ds.demand) == pytest.approx(0.65) and ds.attrs["model"] == "theirs"
+    listed = CliRunner().invoke(main, ["models"])
+    assert "theirs: A third party's game" in listed.output
+    solved = CliRunner().invoke(main, ["solve", "--model", "theirs"])
+    assert solved.exit_code == 0 and "risk of war" in solved.output
+
+
+def test_code_registers_a_model_and_a_wrong_object_is_refused(fresh_registry):
+    mine = dataclasses.replace(models.get_model("bargaining"), name="mine")
+    assert models.register(mine) is mine and models.get_model("mine") is mine
+    with pytest.raises(TypeError, match="not an explorer.models.declaration.Model"):
+        models.register({"name": "dict"})
+    with pytest.raises(ValueError, match="unknown model 'nope'"):
+        models.get_model("nope")
