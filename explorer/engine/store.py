@@ -26,6 +26,7 @@ from explorer.engine.plan import Plan
 
 # Read where no run has written yet; -2 is no category code, so such chunks stand out.
 FILL_VALUES = {"int8": -2, "uint16": 0, "bool": False, "float64": np.nan, "float32": np.nan}
+NOT_COMPUTED = FILL_VALUES["int8"]  # a categorical output's code for "no block wrote here"
 
 
 def codec_for(name: str, dtype: str):

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from explorer.engine.store import NOT_COMPUTED
 from explorer.engine.stored import model_of
 from explorer.models.declaration import Model, Overlay
 
-NOT_COMPUTED = -2  # the code a store holds where no block has written yet
 NOT_COMPUTED_COLOR = "#ffffff"
 # Colour-blind-safe (Okabe-Ito): codes without a declared colour take these in turn.
 PALETTE = ("#999999", "#e69f00", "#0072b2", "#009e73", "#f0e442", "#56b4e9", "#d55e00")

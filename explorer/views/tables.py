@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from explorer.engine.store import NOT_COMPUTED
 from explorer.engine.stored import model_of
 
 
@@ -39,13 +40,14 @@ def format_grid(data) -> str:
 
     spec, _ = model_of(data.attrs)
     output = spec.output(data.name)
+    labels = {**output.labels, NOT_COMPUTED: "not computed yet"} if output.labels else {}
     y, x = data.dims
     if data.size > MAX_GRID_CELLS:
         counts = ""
         if output.labels:
             codes, n = np.unique(data.values, return_counts=True)
             counts = "; ".join(
-                f"{output.labels.get(int(c), c)} {k / data.size:.1%}" for c, k in zip(codes, n)
+                f"{labels.get(int(c), c)} {k / data.size:.1%}" for c, k in zip(codes, n)
             )
         else:
             counts = f"min {np.nanmin(data.values):.4g}, max {np.nanmax(data.values):.4g}"

@@ -146,16 +146,9 @@ MODEL = Model(
     default_choices={"game": "status_quo"},
     plane=("theta", "beta"),
     overlays=OVERLAYS,
-    table_columns=(
-        "outcome",
-        "s_star",
-        "beta_lp",
-        "q_l",
-        "q_lp",
-        "eu_leader",
-        "p_survive",
-        "paper_agrees",
-        "flags",
+    # `explorer solve`'s table: every output but P's utility, p_win and the derivatives.
+    table_columns=tuple(
+        o for o in OUTPUT_NAMES if o not in ("eu_partner", "p_win") and not o.startswith("d")
     ),
     tally=analysis.TALLY,
     checks=Checks(
