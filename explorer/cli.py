@@ -6,7 +6,9 @@ command with one line on stderr that names the bad value and the fix, never a tr
 
 from __future__ import annotations
 
+import gc
 import os
+import warnings
 
 import click
 
@@ -31,6 +33,15 @@ class OneLineErrors(click.Group):
     """Usage errors and the engine's own errors as one ``Error: ...`` line (with where to
     read more for usage errors), instead of usage blocks or tracebacks."""
 
+    def main(self, *args, **kwargs):
+        warnings.formatwarning = _one_line_warning
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            # Everything still alive is about to be freed by the exit: spare the
+            # interpreter a last full collection over it (seconds after the big imports).
+            gc.freeze()
+
     def make_context(self, *args, **kwargs):
         try:
             return super().make_context(*args, **kwargs)
@@ -49,6 +60,10 @@ class OneLineErrors(click.Group):
             if isinstance(err, _user_errors()):
                 raise click.ClickException(_one_line(err)) from None
             raise
+
+
+def _one_line_warning(message, category, *where) -> str:
+    return f"Warning: {_one_line(message)}\n"
 
 
 def _usage_error(err: click.UsageError) -> click.ClickException:
@@ -236,7 +251,11 @@ def models(name: str | None) -> None:
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing store made by explorer.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--no-plot", is_flag=True, help="Skip the quick-look PNG kept in the store.")
+@click.option(
+    "--plot/--no-plot",
+    default=False,
+    help="Draw a quick-look PNG of the first output, kept in the store (about 2 s more).",
+)
 def run(
     config_path,
     store_url,
@@ -248,7 +267,7 @@ def run(
     verify,
     overwrite,
     quiet,
-    no_plot,
+    plot,
 ) -> None:
     """Run the sweep defined in CONFIG into a zarr store.
 
@@ -291,12 +310,19 @@ def run(
             f"cannot write the store at {url}: {err}; choose a writable --store path"
         ) from None
     click.echo(describe_run(summary))
-    if summary.complete and not no_plot:
-        from explorer.views.figures import quick_look
+    if not summary.complete:
+        return
+    if not plot:
+        click.echo(
+            f"Draw it with `explorer plot {summary.url} -o plot.png`, explore it with "
+            f"`explorer serve {summary.url}`, or run with --plot for a quick look."
+        )
+        return
+    from explorer.views.figures import quick_look
 
-        path = quick_look(summary.url)
-        if path is not None:
-            click.echo(f"Quick-look plot: {path} (more with `explorer plot` or `explorer serve`).")
+    path = quick_look(summary.url)
+    if path is not None:
+        click.echo(f"Quick-look plot: {path} (more with `explorer plot` or `explorer serve`).")
 
 
 @main.command()
@@ -464,7 +490,12 @@ def _sizes(ctx, param, text):
     "plot_path",
     help="Draw the scaling curves to this PNG.",
 )
-def bench(quick, sizes, worker_text, methods, repeat, json_path, plot_path) -> None:
+@click.option(
+    "--commands/--no-commands",
+    default=True,
+    help="Also time whole commands (explorer run, explorer solve) in fresh processes.",
+)
+def bench(quick, sizes, worker_text, methods, repeat, json_path, plot_path, commands) -> None:
     """Measure every way to solve a grid, side by side, on this machine.
 
     The full run (1e4..1e9 points, a few minutes) writes results/bench.json and
@@ -500,7 +531,9 @@ def bench(quick, sizes, worker_text, methods, repeat, json_path, plot_path) -> N
             f"  {row.method}, {row.points:.0e} points, {row.workers} workers: {rate}", err=True
         )
 
-    report = benchmark.run_bench(quick, sizes, workers, repeat, tuple(methods) or None, show)
+    report = benchmark.run_bench(
+        quick, sizes, workers, repeat, tuple(methods) or None, show, commands
+    )
     click.echo(benchmark.format_report(report))
     if json_path:
         click.echo(f"wrote {benchmark.write_json(report, json_path)}")
@@ -604,3 +637,29 @@ def analyse(
         scheduler=scheduler,
     )
     click.echo(f"wrote {path} (figures and analysis.json beside it)")
+
+
+@main.group()
+def cache() -> None:
+    """The compiled kernels kept between runs (in $EXPLORER_CACHE_DIR, else ~/.cache)."""
+
+
+@cache.command(name="info")
+def cache_info() -> None:
+    """Where the kernel cache is and what it holds."""
+    from kernels import cache as kernel_cache
+
+    found = kernel_cache.describe()
+    click.echo(
+        f"{found['folder']}: {found['kernels']} kernels, {found['files']} files, "
+        f"{found['bytes'] / 2**20:.1f} MiB"
+    )
+
+
+@cache.command(name="clear")
+def cache_clear() -> None:
+    """Remove every compiled kernel (the next run compiles them again)."""
+    from kernels import cache as kernel_cache
+
+    removed = kernel_cache.clear()
+    click.echo(f"removed {removed} files from {kernel_cache.cache_root()}")

@@ -11,7 +11,8 @@ compiled with explicit signatures:
 
 Each is compiled for the outputs asked for only, so LLVM drops the work of the others.
 Building happens under one lock (numba's compiler is not safe to enter from several
-threads) and is cached per process. Nothing here knows which model it serves: what it
+threads), once per process, and the machine code is kept on disk for later processes
+(``kernels.cache``). Nothing here knows which model it serves: what it
 needs to know is a ``Signature``.
 """
 
@@ -23,7 +24,10 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
-from numba import guvectorize, njit, prange
+from numba import guvectorize, njit
+
+from kernels.cache import compiled
+from kernels.sobol import sobol_step
 
 NUMBA_TYPES = {
     "bool": "boolean",
@@ -37,7 +41,7 @@ NUMBA_TYPES = {
     "float32": "float32",
     "float64": "float64",
 }
-TALLY_DESIGNS = ("grid", "sample", "unit", "random")
+TALLY_DESIGNS = ("grid", "sample", "unit", "random", "sobol")
 compile_lock = threading.RLock()
 
 
@@ -70,11 +74,14 @@ class Signature:
             raise ValueError(f"axes {axes} must be distinct parameters of {self.takes}")
 
 
-def _compile(sig: Signature, source: str, **names):
-    """Execute generated source that calls ``solve`` (the point solver); returns ``kernel``."""
-    namespace = {"solve": sig.solver, "prange": prange, "np": np, **names}
-    exec(compile(source, f"<{sig.key} loop>", "exec"), namespace)
-    return namespace["kernel"]
+def _compiled(sig: Signature, source: str, decorator, *args, **options):
+    """``decorator(*args, **options)`` applied to the generated ``kernel`` (which calls
+    ``solve``, the point solver), compiled once per machine (``kernels.cache``)."""
+    header = "import numpy as np\nfrom numba import prange\n\n\n"
+    if decorator.__module__.startswith("numba.cuda"):
+        header += "from numba import cuda\n\n\n"
+    helpers = {"sobol_step": sobol_step} if "sobol_step" in source else {}
+    return compiled(sig.solver, header + source, decorator, args, options, helpers)
 
 
 def gufunc(sig: Signature, outputs: tuple[str, ...], parallel: bool = False) -> np.ufunc:
@@ -95,35 +102,50 @@ def _gufunc(sig: Signature, outputs: tuple[str, ...], parallel: bool):
     )
     types = ["float64"] * len(sig.takes) + [f"{sig.numba_type(o)}[:]" for o in outputs]
     layout = ",".join(["()"] * len(sig.takes)) + "->" + ",".join(["()"] * len(outputs))
-    return guvectorize(
+    return _compiled(
+        sig,
+        source,
+        guvectorize,
         [f"void({', '.join(types)})"],
         layout,
         target="parallel" if parallel else "cpu",
         nopython=True,
-    )(_compile(sig, source))
+    )
 
 
-def grid_loop(sig: Signature, axes: tuple[str, ...], outputs: tuple[str, ...], parallel=False):
+def grid_loop(
+    sig: Signature,
+    axes: tuple[str, ...],
+    outputs: tuple[str, ...],
+    parallel=False,
+    counted: tuple[tuple[str, int], ...] = (),
+):
     """A jitted loop over the Cartesian grid spanned by ``axes``.
 
-    Call as ``kernel(*axis_values, *fixed_values, *outs)``: one 1-D float64 array per
-    axis, one float per other parameter the variant takes (in its order), and one
-    C-contiguous array of shape ``(len(axis_values[0]), ...)`` per output. Writes ``outs``
-    in place and releases the GIL; ``parallel=True`` splits the outermost axis over
-    numba's threads.
+    Call as ``kernel(*axis_values, *fixed_values, *outs, *counts)``: one 1-D float64 array
+    per axis, one float per other parameter the variant takes (in its order), one
+    C-contiguous array of shape ``(len(axis_values[0]), ...)`` per output, and one int64
+    array per ``counted`` (output, offset) pair, to which each point adds 1 at its code +
+    offset (so category counts cost no second pass). Writes ``outs`` in place and releases
+    the GIL; ``parallel=True`` splits the outermost axis over numba's threads (and counts
+    nothing: the threads would race on the counts).
     """
+    if parallel and counted:
+        raise ValueError("a parallel grid loop cannot count: its threads would race")
     with compile_lock:
-        return _grid_loop(sig, tuple(axes), tuple(outputs), parallel)
+        return _grid_loop(sig, tuple(axes), tuple(outputs), parallel, tuple(counted))
 
 
 @cache
-def _grid_loop(sig: Signature, axes, outputs, parallel: bool):
-    sig.check(axes, outputs)
+def _grid_loop(sig: Signature, axes, outputs, parallel: bool, counted):
+    sig.check(axes, outputs + tuple(o for o, _ in counted))
     if not axes:
         raise ValueError("a grid loop needs at least one axis")
     fixed = tuple(p for p in sig.takes if p not in axes)
     out_args = [f"out_{o}" for o in outputs]
-    lines = [f"def kernel({', '.join([f'axis_{a}' for a in axes] + list(fixed) + out_args)}):"]
+    count_args = [f"count_{o}" for o, _ in counted]
+    arguments = [f"axis_{a}" for a in axes] + list(fixed) + out_args + count_args
+    lines = [f"def kernel({', '.join(arguments)}):"]
     for depth, axis in enumerate(axes):
         loop = "prange" if parallel and depth == 0 else "range"
         pad = "    " * (depth + 1)
@@ -133,13 +155,24 @@ def _grid_loop(sig: Signature, axes, outputs, parallel: bool):
     index = ", ".join(f"i{d}" for d in range(len(axes)))
     lines.append(f"{pad}r = {sig.call()}")
     lines += [f"{pad}{a}[{index}] = r[{sig.index(o)}]" for a, o in zip(out_args, outputs)]
+    for a, (o, offset) in zip(count_args, counted):  # the last slot: undeclared codes
+        lines.append(
+            f"{pad}c = min(max(np.int64(r[{sig.index(o)}]) + {offset}, -1), {a}.shape[0] - 1)"
+        )
+        lines.append(f"{pad}{a}[c] += 1")
     contiguous = ", ".join([":"] * (len(axes) - 1) + ["::1"])
-    signature = (
-        f"void({', '.join(['float64[::1]'] * len(axes) + ['float64'] * len(fixed))}, "
-        f"{', '.join(f'{sig.numba_type(o)}[{contiguous}]' for o in outputs)})"
-    )
-    return njit(signature, nogil=True, parallel=parallel, error_model="numpy")(
-        _compile(sig, "\n".join(lines) + "\n")
+    types = ["float64[::1]"] * len(axes) + ["float64"] * len(fixed)
+    types += [f"{sig.numba_type(o)}[{contiguous}]" for o in outputs]
+    types += ["int64[::1]"] * len(counted)
+    signature = f"void({', '.join(types)})"
+    return _compiled(
+        sig,
+        "\n".join(lines) + "\n",
+        njit,
+        signature,
+        nogil=True,
+        parallel=parallel,
+        error_model="numpy",
     )
 
 
@@ -159,7 +192,10 @@ def tally_loop(
       unit cube) scaled to the box ``[low, high]`` on the fly;
     - ``random``: ``kernel(seed, n, low, high, *fixed, tally)``, ``n`` uniform points of
       the box drawn inside the loop from numba's generator seeded with ``seed`` (the same
-      seed gives the same points: one task runs on one thread from start to end).
+      seed gives the same points: one task runs on one thread from start to end);
+    - ``sobol``: ``kernel(directions, shift, scale, n, low, high, *fixed, tally)``, the
+      first ``n`` points of a scrambled Sobol' sequence (``kernels.sobol``), walked inside
+      the loop, scaled to the box.
     """
     with compile_lock:
         return _tally_loop(sig, tuple(axes), tuple(counted), design)
@@ -176,6 +212,10 @@ def _tally_loop(sig: Signature, axes, counted, design: str):
         "sample": ([f"axis_{a}" for a in axes], ["float64[::1]"] * len(axes)),
         "unit": (["unit", "low", "high"], ["float64[:, ::1]", "float64[::1]", "float64[::1]"]),
         "random": (["seed", "n", "low", "high"], ["int64", "int64"] + ["float64[::1]"] * 2),
+        "sobol": (
+            ["directions", "shift", "scale", "n", "low", "high"],
+            ["uint64[:, ::1]", "uint64[::1]", "float64", "int64"] + ["float64[::1]"] * 2,
+        ),
     }[design]
     lines = [f"def kernel({', '.join(inputs + list(fixed) + ['tally'])}):"]
     if design == "grid":
@@ -189,6 +229,10 @@ def _tally_loop(sig: Signature, axes, counted, design: str):
         if design == "random":
             lines += ["    np.random.seed(seed)", "    for i in range(n):"]
             draws = ["np.random.random()"] * len(axes)
+        elif design == "sobol":
+            lines += ["    quasi = shift.copy()", "    for i in range(n):"]
+            lines.append(f"{pad}sobol_step(quasi, directions, i)")
+            draws = [f"(quasi[{k}] * scale)" for k in range(len(axes))]
         elif design == "unit":
             lines.append("    for i in range(unit.shape[0]):")
             draws = [f"unit[i, {k}]" for k in range(len(axes))]
@@ -206,7 +250,7 @@ def _tally_loop(sig: Signature, axes, counted, design: str):
     lines.append(f"{pad}tally[{index}] += 1")
     layout = ", ".join([":"] * (len(counted) - 1) + ["::1"])
     signature = f"void({', '.join(types + ['float64'] * len(fixed))}, int64[{layout}])"
-    return njit(signature, nogil=True, error_model="numpy")(_compile(sig, "\n".join(lines) + "\n"))
+    return _compiled(sig, "\n".join(lines) + "\n", njit, signature, nogil=True, error_model="numpy")
 
 
 def cuda_grid(sig: Signature, axes: tuple[str, ...], outputs: tuple[str, ...]):
@@ -235,7 +279,7 @@ def _cuda_grid(sig: Signature, axes, outputs):
         lines.append(f"    rest //= axis_{axis}.shape[0]")
     lines.append(f"    r = {sig.call()}")
     lines += [f"    {a}[i] = r[{sig.index(o)}]" for a, o in zip(out_args, outputs)]
-    return cuda.jit(_compile(sig, "\n".join(lines) + "\n", cuda=cuda))
+    return _compiled(sig, "\n".join(lines) + "\n", cuda.jit)
 
 
 def cuda_unavailable_reason() -> str | None:

@@ -31,7 +31,7 @@ def test_run_then_refuse_then_resume_then_overwrite(tmp_path):
     url = str(tmp_path / "s.zarr")
     mine = tmp_path / "s.png"  # a user's file beside the store: the quick look leaves it be
     mine.write_bytes(b"my figure")
-    first = invoke("run", str(config), "--store", url, "--quiet")
+    first = invoke("run", str(config), "--store", url, "--quiet", "--plot")
     assert first.exit_code == 0, first.output
     assert "complete" in first.output and url in first.output and "points/s" in first.output
     plot = tmp_path / "s.zarr" / "quicklook.png"
@@ -41,8 +41,9 @@ def test_run_then_refuse_then_resume_then_overwrite(tmp_path):
     assert again.exit_code == 1 and "--resume" in again.output
     resumed = invoke("run", str(config), "--store", url, "--quiet", "--no-plot", "--resume")
     assert resumed.exit_code == 0 and "Solved 0 of" in resumed.output
-    replaced = invoke("run", str(config), "--store", url, "--quiet", "--no-plot", "--overwrite")
-    assert replaced.exit_code == 0
+    replaced = invoke("run", str(config), "--store", url, "--quiet", "--overwrite")
+    assert replaced.exit_code == 0 and not plot.exists()  # the quick look is opt-in
+    assert f"explorer plot {url} -o plot.png" in replaced.output
 
 
 def test_run_errors_name_the_problem(tmp_path):

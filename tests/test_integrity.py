@@ -259,3 +259,43 @@ def test_a_store_repairs_itself_from_its_recorded_config_on_the_command_line(cle
     assert out.exit_code == 0, out.output
     assert "Recomputed 1 damaged part(s)" in out.output and key in out.output
     assert_identical_to_clean(url, str(clean))
+
+
+@pytest.mark.parametrize("grid_recorded", [True, False])
+def test_a_store_cut_into_other_blocks_resumes_in_its_own(tmp_path, monkeypatch, grid_recorded):
+    """A store made when chunks were cut another way (or before the grid was recorded)
+    keeps its blocks when resumed."""
+    from explorer.engine import plan as planning
+    from tests.test_sweep import assert_store_equals_solve
+
+    axes = {"theta": {"linspace": [0.05, 0.95, 24]}, "beta": {"linspace": [0.0, 1.0, 30]}}
+    config = parse_config({**RAW, "axes": {**RAW["axes"], **axes}})
+    url = tmp_path / "s.zarr"
+    evened = lambda n, most: -(-n // -(-n // max(1, most)))  # noqa: E731 (the earlier cut)
+    monkeypatch.setattr(planning, "piece_length", evened)
+    run_sweep(config, str(url), progress=False)
+    cut = xr.open_zarr(url).outcome.encoding["chunks"]
+    monkeypatch.undo()
+    assert planning.make_plan(config).chunks != cut
+    if not grid_recorded:
+        meta = json.loads((url / "zarr.json").read_text())
+        meta["attributes"].pop("grid")
+        (url / "zarr.json").write_text(json.dumps(meta))
+    for record in sorted((url / ".explorer/done").glob("*.json"))[::2]:
+        record.unlink()
+    summary = run_sweep(config, str(url), resume=True, progress=False)
+    assert summary.complete and 0 < summary.computed_points < summary.points
+    assert xr.open_zarr(url).outcome.encoding["chunks"] == cut
+    assert_store_equals_solve(str(url), config)
+    assert invoke("verify", url).exit_code == 0
+
+
+def test_a_slice_read_again_after_a_resume_shows_the_new_points(tmp_path, clean):
+    """Slices keep decoded chunks for the next slice; a chunk written since is read anew."""
+    url = incomplete_store(tmp_path, 2)
+    before = make_slice(url, **PLANE, var="outcome")
+    assert before.attrs["unwritten"] > 0
+    run_sweep(CONFIG, url, resume=True, progress=False)
+    after = make_slice(url, **PLANE, var="outcome")
+    assert "unwritten" not in after.attrs and after.attrs["source"] == "store"
+    xr.testing.assert_equal(after, make_slice(str(clean), **PLANE, var="outcome"))

@@ -104,3 +104,46 @@ def test_given_distributions_shape_samples_shares_and_sweeps():
     uniform = region_shares(PLANE, 1 << 18, seed=4)["shares"]["coalition crisis"]["share"]
     shaped = region_shares(box, 1 << 18, seed=4)["shares"]["coalition crisis"]["share"]
     assert shaped < uniform - 0.05  # mass moved to low beta, where coalitions are rarer
+
+
+@pytest.mark.parametrize("d", [1, 2, 6, 9])
+def test_sobol_points_are_scipys_bit_for_bit(d):
+    from scipy.stats import qmc
+
+    from kernels.sobol import scrambled_state, sobol_points
+
+    for seed in range(3):
+        want = qmc.Sobol(d, scramble=True, seed=np.random.default_rng(seed)).random_base2(11)
+        got = sobol_points(*scrambled_state(d, np.random.default_rng(seed)), 1 << 11)
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("shapes", [{}, {"beta": {"name": "beta", "args": [2.0, 5.0]}}])
+def test_sobol_nets_drawn_in_the_kernel_count_what_scipys_nets_count(shapes):
+    """Each chunk's counts equal those of scipy's own net for the chunk's seed, put
+    through the distributions and tallied point by point."""
+    from scipy.stats import qmc
+
+    from explorer.analysis.shares import tally_chunk
+    from explorer.engine.config import Distribution
+    from explorer.engine.plan import apply_distributions
+
+    box = make_box(
+        model="coalition",
+        game="revisionist",
+        rho_form="linear",
+        fixed={**FIGURE2, "q": 0.5},
+        bounds={"alpha": (0.05, 0.99), "theta": (0.01, 0.99), "c_p": (0, 0.3), "beta": (0, 1)},
+        distributions={k: Distribution(**v) for k, v in shapes.items()},
+    )
+    unit_kernel = box.model.tally_loop(box.choices, tuple(box.bounds), "unit")
+    low, high = (np.array([b[i] for b in box.bounds.values()]) for i in (0, 1))
+    for chunk in range(3):
+        rng = np.random.default_rng(np.random.SeedSequence([7, chunk]))
+        net = qmc.Sobol(len(box.bounds), scramble=True, seed=rng).random_base2(12)
+        net = apply_distributions(net, list(box.bounds), box.distributions)
+        want = np.zeros(box.model.tally.shape, dtype=np.int64)
+        unit_kernel(net, low, high, *box.fixed_values(), want)
+        got = tally_chunk(chunk, (box, "sobol", 7, 1 << 12))
+        np.testing.assert_array_equal(got, want)
+        assert len(np.flatnonzero(got)) > 2  # several cells: a test that could fail

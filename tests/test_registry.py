@@ -57,3 +57,28 @@ def test_code_registers_a_model_and_a_wrong_object_is_refused(fresh_registry):
         models.register({"name": "dict"})
     with pytest.raises(ValueError, match="unknown model 'nope'"):
         models.get_model("nope")
+
+
+def test_codes_a_model_does_not_declare_stop_the_run(fresh_registry, tmp_path):
+    """Category counts are kept in the kernel's pass; a code outside the declared labels
+    is an error naming the output, never a write past the counts."""
+    from explorer.engine.config import parse_config
+    from explorer.engine.sweep import run_sweep
+
+    shipped = models.get_model("bargaining")
+    outcome = shipped.output("outcome")
+    narrowed = dataclasses.replace(outcome, labels={-1: "invalid point", 0: "sure peace"})
+    outputs = tuple(narrowed if o is outcome else o for o in shipped.outputs)
+    models.register(dataclasses.replace(shipped, name="narrow", outputs=outputs))
+    raw = {
+        "model": "narrow",
+        "fixed": {"c_low": 0.0},
+        "axes": {
+            "p": {"values": [0.5]},
+            "c_a": {"values": [0.0, 0.1]},
+            "c_high": {"values": [0.4]},
+        },
+        "outputs": ["outcome"],
+    }
+    with pytest.raises(ValueError, match="gave outcome codes it does not declare"):
+        run_sweep(parse_config(raw), str(tmp_path / "s.zarr"), progress=False)

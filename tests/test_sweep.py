@@ -75,25 +75,26 @@ def test_distributed_cluster_through_the_cli(tmp_path):
     config_path = tmp_path / "grid.toml"
     write_toml(config_path, GRID)
     url = str(tmp_path / "d.zarr")
+    # The second run replaces the store at the same path with other chunks and codec:
+    # workers that outlive the first store must not write with its layout.
+    replaced = {**GRID, "chunk_points": 777, "codec": "zstd"}
+    chunks = []
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
-        result = CliRunner().invoke(
-            main,
-            [
-                "run",
-                str(config_path),
-                "--store",
-                url,
-                "--quiet",
-                "--no-plot",
-                "--scheduler",
-                cluster.scheduler_address,
-            ],
-        )
-    assert result.exit_code == 0, result.output
-    assert "complete" in result.output
-    assert_store_equals_solve(url, parse_config(GRID))
+        for raw, extra in ((GRID, []), (replaced, ["--overwrite"])):
+            write_toml(config_path, raw)
+            result = CliRunner().invoke(
+                main,
+                ["run", str(config_path), "--store", url, "--quiet", *extra]
+                + ["--scheduler", cluster.scheduler_address],
+            )
+            assert result.exit_code == 0, result.output
+            assert "complete" in result.output
+            chunks.append(
+                assert_store_equals_solve(url, parse_config(raw)).outcome.encoding["chunks"]
+            )
+    assert chunks[0] != chunks[1]
 
 
 def test_fsspec_memory_store(tmp_path):
@@ -180,3 +181,19 @@ def test_info_describes_the_store(tmp_path):
 
 def write_toml(path, raw):
     path.write_text(tomli_w.dumps(raw))
+
+
+def test_chunks_divide_the_axes_where_they_can():
+    from explorer.engine.plan import piece_length
+
+    padded = 0
+    for n in range(1, 300):
+        for most in range(1, n + 1):
+            length = piece_length(n, most)
+            fewest = -(-n // most)
+            assert length <= most and -(-n // length) <= 2 * fewest
+            divides = any(n % k == 0 for k in range(fewest, 2 * fewest + 1))
+            assert n % length == 0 or not divides  # a dividing length whenever one is near
+            padded += n % length != 0
+    assert padded > 0  # primes and their like still get evened, padded chunks
+    assert piece_length(400, 134) == 100 and piece_length(1000, 334) == 250

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
-from scipy.stats import qmc
 
 from explorer.engine.config import SweepConfig
 from explorer.engine.plan import apply_distributions
 from explorer.engine.run import Scheduler, run_tasks
 from explorer.engine.validation import choose, model_named
 from explorer.models.declaration import Choices, Model
+from kernels.sobol import scrambled_state, sobol_points
 
 CHUNK = 1 << 18
 MIN_REPLICATES = 8
@@ -78,27 +78,35 @@ def box_of(config: SweepConfig) -> Box:
 
 def tally_chunk(chunk: int, job: tuple[Box, str, int, int]) -> np.ndarray:
     """Counts over chunk ``chunk`` of the design ``job = (box, method, seed, size)``:
-    ``size`` independent uniform points drawn inside the kernel, or one freshly scrambled
-    Sobol' net (its own replicate)."""
+    ``size`` independent uniform points, or one freshly scrambled Sobol' net (its own
+    replicate; scipy's net for the same seed, bit for bit). Without distributions the
+    points are drawn inside the kernel; with them, drawn into an array and moved through
+    each distribution's inverse CDF first."""
     box, method, seed, size = job
     spec = box.model
-    inside = method == "random" and not box.distributions
-    kernel = spec.tally_loop(box.choices, tuple(box.bounds), "random" if inside else "unit")
+    inside = "unit" if box.distributions else method
+    kernel = spec.tally_loop(box.choices, tuple(box.bounds), inside)
     low = np.array([b[0] for b in box.bounds.values()])
     high = np.array([b[1] for b in box.bounds.values()])
     fixed = box.fixed_values()
     tally = np.zeros(spec.tally.shape, dtype=np.int64)
     seeds = np.random.SeedSequence([seed, chunk])
-    if inside:
+    if method == "random" and inside == "random":
         kernel(int(seeds.generate_state(1, np.uint32)[0]), size, low, high, *fixed, tally)
-        return tally
-    if method == "random":
+    elif method == "random":
         unit = np.random.default_rng(seeds).random((size, len(box.bounds)))
+        kernel(
+            apply_distributions(unit, list(box.bounds), box.distributions), low, high, *fixed, tally
+        )
     else:
-        sobol = qmc.Sobol(len(box.bounds), scramble=True, seed=np.random.default_rng(seeds))
-        unit = sobol.random_base2(size.bit_length() - 1)
-    unit = apply_distributions(unit, list(box.bounds), box.distributions)
-    kernel(unit, low, high, *fixed, tally)
+        net = scrambled_state(len(box.bounds), np.random.default_rng(seeds))
+        if inside == "sobol":
+            kernel(*net, size, low, high, *fixed, tally)
+        else:
+            unit = apply_distributions(
+                sobol_points(*net, size), list(box.bounds), box.distributions
+            )
+            kernel(unit, low, high, *fixed, tally)
     return tally
 
 

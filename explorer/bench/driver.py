@@ -12,6 +12,10 @@ import datetime as dt
 import gc
 import json
 import math
+import re
+import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -81,6 +85,58 @@ def measure(case: cases.Case, points: int, context: cases.Context, repeat: int) 
     return result
 
 
+FLOOR = "import numpy, numba, xarray, zarr, dask"
+SOLVED_IN = re.compile(r"points in ([0-9.]+) s")
+
+
+def measure_commands(points: int, context: cases.Context, repeat: int) -> list[dict]:
+    """Whole commands as a user waits for them: each run in a fresh process, after one
+    untimed run (so compiled kernels are in the cache), next to the floor of importing
+    the stack. ``explorer run`` repeats the recorded config of a store of ``points``."""
+    from explorer.engine.sweep import run_sweep
+
+    url = str(context.folder / "command.zarr")
+    run_sweep(cases.grid_config(points, context, url), url, progress=False)
+    python = [sys.executable]
+    commands = {
+        f"python -c '{FLOOR}' (floor)": [*python, "-c", FLOOR],
+        "explorer solve": [*python, "-m", "explorer", "solve"],
+        f"explorer run STORE --overwrite ({points:.0e} points)": [
+            *python,
+            "-m",
+            "explorer",
+            "run",
+            url,
+            "--overwrite",
+            "--quiet",
+        ],
+    }
+    rows = []
+    for name, command in commands.items():
+        subprocess.run(command, check=True, capture_output=True)
+        seconds, blocks = [], []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            done = subprocess.run(command, check=True, capture_output=True, text=True)
+            seconds.append(time.perf_counter() - start)
+            found = SOLVED_IN.search(done.stdout)
+            if found:
+                blocks.append(float(found.group(1)))
+        rows.append(
+            {
+                "command": name,
+                "runs": repeat,
+                "median_s": statistics.median(seconds),
+                "min_s": min(seconds),
+                "max_s": max(seconds),
+                "block_phase_median_s": statistics.median(blocks) if blocks else None,
+            }
+        )
+    for row in rows:
+        row["x_floor"] = row["median_s"] / rows[0]["median_s"]
+    return rows
+
+
 def compare(rows: list[Measurement]) -> None:
     """Fill ``vs_numpy`` and ``of_limit`` from the numpy and fill rows of the same size.
 
@@ -107,8 +163,10 @@ def run_bench(
     repeat: int = 3,
     methods: tuple[str, ...] | None = None,
     on_row: Callable[[Measurement], None] = lambda row: None,
+    commands: bool = True,
 ) -> dict:
-    """Measure every case at every size, then the parallel cases against workers."""
+    """Measure every case at every size, then the parallel cases against workers, then
+    (with ``commands``) whole commands in fresh processes."""
     sizes = sizes or (QUICK_SIZES if quick else FULL_SIZES)
     chosen = [c for c in (cases.FILL, *cases.CASES) if not methods or c.name in methods]
     context = cases.Context()
@@ -130,6 +188,7 @@ def run_bench(
                 on_row(scaling[-1])
             context.close()
             context = cases.Context()
+        timed_commands = measure_commands(at, context, max(repeat, 5)) if commands else []
     finally:
         context.close()
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)  # the cases may lower it
@@ -144,6 +203,7 @@ def run_bench(
         "sizes": list(sizes),
         "measurements": [asdict(r) for r in rows],
         "workers_scaling": [asdict(r) for r in scaling],
+        "commands": timed_commands,
         "notes": {c.name: c.note for c in chosen if c.note},
     }
 
@@ -220,6 +280,20 @@ def format_report(report: dict) -> str:
             continue
         cells = [_cell(found.get(s)) for s in sizes]
         lines.append(f"{method:<{W}} " + " ".join(f"{c:>9}" for c in cells))
+    if report.get("commands"):
+        runs = report["commands"][0]["runs"]
+        lines += [
+            "",
+            f"Whole commands as a user waits (fresh process, kernels already compiled; "
+            f"median of {runs} runs, min-max):",
+        ]
+        for row in report["commands"]:
+            phase = row["block_phase_median_s"]
+            lines.append(
+                f"{row['command']:<{W}} {row['median_s']:>6.2f} s ({row['min_s']:.2f}-"
+                f"{row['max_s']:.2f}), {row['x_floor']:.2f}x floor"
+                + (f"; block phase {phase:.2f} s" if phase is not None else "")
+            )
     if report["workers_scaling"]:
         lines += ["", "Points/s against workers (numba threads or dask workers):"]
         for m in report["workers_scaling"]:

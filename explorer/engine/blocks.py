@@ -9,7 +9,6 @@ import numpy as np
 
 from explorer.engine import ledger, store
 from explorer.engine.plan import Plan
-from kernels.numerics import count_codes
 
 
 def block_arguments(plan: Plan, cut: Mapping[str, slice], axes: tuple[str, ...] | None = None):
@@ -35,37 +34,73 @@ def block_arguments(plan: Plan, cut: Mapping[str, slice], axes: tuple[str, ...] 
 def warm_kernels(plan: Plan) -> None:
     """Compile every kernel the plan's blocks use, here rather than in racing workers."""
     for dims, layouts in plan.groups().items():
-        _kernel(plan, dims, tuple(o.name for o in layouts))
+        names = tuple(o.name for o in layouts)
+        _kernel(plan, dims, names, _counted(plan, dims, names))
 
 
-def _kernel(plan: Plan, dims: tuple[str, ...], outputs: tuple[str, ...]):
+def _counted(plan: Plan, dims, outputs) -> tuple[tuple[str, int, int], ...]:
+    """(output, offset to code 0, number of codes) of each categorical output counted
+    over the full grid: each block records its counts, and the store sums them."""
+    if dims != plan.dims:
+        return ()
+    labelled = [(o, plan.model.output(o).labels) for o in outputs]
+    return tuple(
+        (o, -min(labels), max(labels) - min(labels) + 1) for o, labels in labelled if labels
+    )
+
+
+def _kernel(plan: Plan, dims: tuple[str, ...], outputs: tuple[str, ...], counted=()):
     if plan.sampled or not dims:
         return plan.model.gufunc(plan.choices, outputs)
-    return plan.model.grid_loop(plan.choices, dims, outputs)
+    return plan.model.grid_loop(
+        plan.choices, dims, outputs, counted=tuple((o, offset) for o, offset, _ in counted)
+    )
 
 
-def solve_block(plan: Plan, block: tuple[int, ...], dims: tuple[str, ...], outputs) -> list:
-    """One output group's values over this block's part of ``dims``."""
+def solve_block(
+    plan: Plan, block: tuple[int, ...], dims: tuple[str, ...], outputs, counts=None
+) -> list:
+    """One output group's values over this block's part of ``dims``. A ``counts`` dict
+    receives each categorical output's points per code (as text), over the full grid."""
     cut = dict(zip(plan.dims, plan.block_slices(block)))
-    kernel = _kernel(plan, dims, tuple(outputs))
+    counted = _counted(plan, dims, tuple(outputs)) if counts is not None else ()
+    kernel = _kernel(plan, dims, tuple(outputs), counted)
     if plan.sampled or not dims:
         args = block_arguments(plan, cut)
         if not dims:  # depends on no swept parameter: any point gives its value
             args = [a[0] if isinstance(a, np.ndarray) else a for a in args]
         with np.errstate(all="ignore"):  # flags from speculatively evaluated branches
             values = kernel(*args)
-        return list(values) if isinstance(values, tuple) else [values]
-    args = block_arguments(plan, cut, dims)
-    shape = tuple(len(a) for a in args[: len(dims)])
-    outs = [np.empty(shape, dtype=plan.model.output(o).dtype) for o in outputs]
-    kernel(*args, *outs)
-    return outs
+        values = list(values) if isinstance(values, tuple) else [values]
+        tallies = [_tally(values[outputs.index(o)], offset, n) for o, offset, n in counted]
+    else:
+        args = block_arguments(plan, cut, dims)
+        shape = tuple(len(a) for a in args[: len(dims)])
+        values = [np.empty(shape, dtype=plan.model.output(o).dtype) for o in outputs]
+        tallies = [np.zeros(n + 1, dtype=np.int64) for _, _, n in counted]
+        kernel(*args, *values, *tallies)
+    for (name, offset, n), tally in zip(counted, tallies):
+        if tally[n]:  # the extra last slot: codes the model does not declare
+            raise ValueError(
+                f"the {plan.model.name} model's point solver gave {name} codes it does not "
+                f"declare ({tally[n]} points); declare them in its Output labels"
+            )
+        counts[name] = {str(i - offset): int(k) for i, k in enumerate(tally[:n]) if k}
+    return values
 
 
-def compute_block(block: tuple[int, ...], task: tuple[Plan, str]) -> dict:
-    """Solve and write one block of ``task = (plan, store url)``; record (and return) its
-    points, category counts and the size and checksum of every chunk it wrote."""
-    plan, url = task
+def _tally(values: np.ndarray, offset: int, n: int) -> np.ndarray:
+    """Points per code (shifted by ``offset``), and in a last slot those of no code."""
+    codes = values.reshape(-1).astype(np.int64) + offset
+    codes[(codes < 0) | (codes >= n)] = n
+    return np.bincount(codes, minlength=n + 1)
+
+
+def compute_block(block: tuple[int, ...], task: tuple[Plan, str, str]) -> dict:
+    """Solve and write one block of ``task = (plan, store url, config digest)``; record
+    (and return) its points, category counts and the size and checksum of every chunk it
+    wrote."""
+    plan, url, layout = task
     slices = dict(zip(plan.dims, plan.block_slices(block)))
     counts: dict[str, dict[str, int]] = {}
     chunks: dict[str, tuple[int, str]] = {}
@@ -74,14 +109,9 @@ def compute_block(block: tuple[int, ...], task: tuple[Plan, str]) -> dict:
             continue
         names = tuple(o.name for o in layouts)
         region = tuple(slices[d] for d in dims)
-        for layout, values in zip(layouts, solve_block(plan, block, dims, names)):
-            key, entry = store.write_block(url, layout.name, region, np.asarray(values))
+        for output, values in zip(layouts, solve_block(plan, block, dims, names, counts)):
+            key, entry = store.write_block(url, output.name, region, np.asarray(values), layout)
             chunks[key] = entry
-            labels = plan.model.output(layout.name).labels
-            if labels and dims == plan.dims:
-                lowest = min(labels)
-                tally = count_codes(values.reshape(-1), lowest, max(labels) - lowest + 1)
-                counts[layout.name] = {str(lowest + i): int(n) for i, n in enumerate(tally) if n}
     record = ledger.Record(points=plan.block_points(block), counts=counts, chunks=chunks)
     ledger.write(url, plan.block_id(block), record)
     return record.model_dump()

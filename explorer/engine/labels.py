@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import xarray as xr
+from typing import TYPE_CHECKING
 
 from explorer.models.declaration import Model
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+# A categorical output's code where no block has written yet (-2 is no category code, and
+# the fill value of int8 outputs in a store, so such chunks stand out).
+NOT_COMPUTED = -2
 
 
 def output_attrs(model: Model, name: str) -> dict:

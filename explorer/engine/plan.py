@@ -13,7 +13,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import qmc
 
 from explorer.engine.config import SweepConfig
 from explorer.models.declaration import Choices, Model
@@ -153,11 +152,21 @@ def chunk_shape(shape: tuple[int, ...], points: int) -> tuple[int, ...]:
     chunks = []
     left = max(1, points)
     for n in reversed(shape):
-        size = min(n, left)
-        size = math.ceil(n / math.ceil(n / size))
+        size = piece_length(n, min(n, left))
         chunks.append(size)
         left = max(1, left // size)
     return tuple(reversed(chunks))
+
+
+def piece_length(n: int, most: int) -> int:
+    """The chunk length for an axis of ``n`` cut into pieces of at most ``most``: one that
+    divides ``n`` (no padded edge chunk) if that takes at most twice the fewest pieces,
+    else the fewest pieces of even length."""
+    fewest = math.ceil(n / max(1, most))
+    for pieces in range(fewest, 2 * fewest + 1):
+        if n % pieces == 0:
+            return n // pieces
+    return math.ceil(n / fewest)
 
 
 def slice_chunk_shape(shape: tuple[int, ...], points: int) -> tuple[int, ...]:
@@ -169,11 +178,13 @@ def slice_chunk_shape(shape: tuple[int, ...], points: int) -> tuple[int, ...]:
         return tuple(shape)
     g = math.log(points) / math.log(total)
     chunks = [max(1, min(n, round(n**g))) for n in shape]
-    return tuple(math.ceil(n / math.ceil(n / c)) for n, c in zip(shape, chunks))
+    return tuple(piece_length(n, c) for n, c in zip(shape, chunks))
 
 
 def sample_points(config: SweepConfig) -> dict[str, np.ndarray]:
     """The design's points, seeded and scaled to the bounds, one array per parameter."""
+    from scipy.stats import qmc  # slow to import; only sampled sweeps need it
+
     sample = config.sample
     names = config.swept()
     low = np.array([sample.bounds[n][0] for n in names])

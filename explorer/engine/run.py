@@ -156,6 +156,12 @@ def _run_local(scheduler: Scheduler, function, items, shared, finished) -> None:
             if key in keys:
                 finished(keys.pop(key), result)
 
+    # The scheduler's function itself: naming it would make dask import distributed
+    # (a third of a second) to look for a client.
+    if scheduler.kind == "processes":
+        from dask.multiprocessing import get
+    else:
+        from dask.threaded import get
     node = dask.delayed(shared)  # one copy in each graph, however many tasks use it
     with _Report():
         for start in range(0, len(items), LOCAL_BATCH):
@@ -164,7 +170,7 @@ def _run_local(scheduler: Scheduler, function, items, shared, finished) -> None:
                 task = dask.delayed(function, pure=False)(item, node)
                 keys[task.key] = item
                 tasks.append(task)
-            dask.compute(*tasks, scheduler=scheduler.kind, num_workers=scheduler.workers)
+            dask.compute(*tasks, scheduler=get, num_workers=scheduler.workers)
 
 
 def _run_distributed(client, function, items, shared, finished) -> None:

@@ -21,12 +21,18 @@ from zarr.codecs import BloscCodec, BytesCodec, ZstdCodec
 
 from explorer.engine import ownership
 from explorer.engine.files import StoreError, digest, filesystem, is_partial, put
+from explorer.engine.labels import NOT_COMPUTED
 from explorer.engine.ownership import State
 from explorer.engine.plan import Plan
 
 # Read where no run has written yet; -2 is no category code, so such chunks stand out.
-FILL_VALUES = {"int8": -2, "uint16": 0, "bool": False, "float64": np.nan, "float32": np.nan}
-NOT_COMPUTED = FILL_VALUES["int8"]  # a categorical output's code for "no block wrote here"
+FILL_VALUES = {
+    "int8": NOT_COMPUTED,
+    "uint16": 0,
+    "bool": False,
+    "float64": np.nan,
+    "float32": np.nan,
+}
 
 
 def codec_for(name: str, dtype: str):
@@ -122,18 +128,20 @@ def _records(url: str, names) -> dict[str, tuple[int, str]]:
 
 
 @lru_cache(maxsize=64)
-def open_array(url: str, name: str):
-    """Opened once per process and reused by every block this process writes."""
+def open_array(url: str, name: str, layout: str):
+    """Opened once per process and reused by every block this process writes. ``layout``
+    (the config digest) is part of the key: a long-lived worker must not write with the
+    chunks or codecs of an earlier store at the same path."""
     return zarr.open_array(url, path=name, mode="r+")
 
 
 def write_block(
-    url: str, name: str, region: tuple[slice, ...], values: np.ndarray
+    url: str, name: str, region: tuple[slice, ...], values: np.ndarray, layout: str
 ) -> tuple[str, tuple[int, str]]:
     """Encode one whole chunk and put it under its key in one store write (zarr-python's
     general write path costs several times the encoding itself). Returns the chunk's key
     and its (size, checksum) for the ledger."""
-    array = open_array(url, name)
+    array = open_array(url, name, layout)
     chunk = _single_chunk(region, array.shape, array.chunks)
     if chunk is None:
         raise ValueError(f"region {region} of {name} is not one whole chunk")
@@ -142,7 +150,7 @@ def write_block(
         padded = np.full(full, array.metadata.fill_value, dtype=values.dtype)
         padded[tuple(slice(0, n) for n in values.shape)] = values
         values = padded
-    data = _chunk_encoder(url, name)(values)
+    data = _chunk_encoder(url, name, layout)(values)
     key = f"{name}/{array.metadata.encode_chunk_key(chunk)}"
     put(url, key, data)
     return key, (len(data), digest(data))
@@ -158,9 +166,9 @@ def _single_chunk(region, shape, chunks) -> tuple[int, ...] | None:
 
 
 @lru_cache(maxsize=64)
-def _chunk_encoder(url: str, name: str):
+def _chunk_encoder(url: str, name: str, layout: str):
     """Encoder for the codec chains this module writes (bytes, then blosc or zstd)."""
-    codecs = open_array(url, name).metadata.codecs
+    codecs = open_array(url, name, layout).metadata.codecs
     native = codecs and isinstance(codecs[0], BytesCodec) and len(codecs) <= 2
     if not native or (codecs[0].endian is not None and codecs[0].endian.value != sys.byteorder):
         raise ValueError(f"{name}: codec chain {codecs} is not one this tool writes")
@@ -205,6 +213,16 @@ def read_attrs(url: str) -> dict:
             "it with `explorer run CONFIG --store " + url + " --overwrite`"
         ) from None
     return attrs
+
+
+def chunk_shape_of(url: str, name: str) -> tuple[int, ...] | None:
+    """An array's chunk shape from its metadata file (None if unreadable)."""
+    fs, path = filesystem(url)
+    try:
+        meta = json.loads(fs.cat_file(f"{path}/{name}/zarr.json"))
+        return tuple(int(n) for n in meta["chunk_grid"]["configuration"]["chunk_shape"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def update_attrs(url: str, attrs: dict) -> None:

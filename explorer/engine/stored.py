@@ -3,6 +3,7 @@ attributes, recorded config, block grid and which blocks are done."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 
@@ -81,7 +82,11 @@ def grid_of(url: str, attrs: dict) -> BlockGrid:
         return BlockGrid(tuple(grid["dims"]), tuple(grid["shape"]), tuple(grid["chunks"]))
     from explorer.engine.plan import make_plan
 
-    return make_plan(recorded_config(url, attrs)).grid
+    planned = make_plan(recorded_config(url, attrs))
+    # Stored chunks decide the blocks: the way to cut them may have changed since.
+    widest = next(o for o in planned.outputs if o.dims == planned.dims)
+    chunks = store.chunk_shape_of(url, widest.name)
+    return planned.grid if chunks is None else dataclasses.replace(planned.grid, chunks=chunks)
 
 
 def coverage(url: str, attrs: dict | None = None) -> tuple[BlockGrid, np.ndarray, ledger.Ledger]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import math
@@ -18,7 +19,7 @@ from explorer.engine.labels import output_attrs
 from explorer.engine.ownership import State
 from explorer.engine.plan import Plan, make_plan
 from explorer.engine.run import Scheduler, connect, run_tasks
-from explorer.engine.stored import recorded_config
+from explorer.engine.stored import grid_of, recorded_config
 
 log = logging.getLogger(__name__)
 VERSIONED = ("coalition-explorer", "numpy", "numba", "xarray", "zarr", "dask", "distributed")
@@ -53,9 +54,10 @@ def versions() -> dict[str, str]:
 
 def prepare_store(
     config: SweepConfig, plan: Plan, url: str, resume: bool, overwrite: bool, verify: bool = False
-) -> tuple[set[str], list[str]]:
-    """Create the store, or check that it may be resumed. Returns the ids of blocks that
-    are done, and the damage found (and left to be recomputed) in a resumed store."""
+) -> tuple[Plan, set[str], list[str]]:
+    """Create the store, or check that it may be resumed. Returns the plan to follow (a
+    resumed store keeps the blocks it was cut into, even by another version), the ids of
+    blocks that are done, and the damage found (and left to be recomputed)."""
     found = ownership.state(url)
     if found is State.FOREIGN:
         raise ownership.not_ours(url)
@@ -65,7 +67,10 @@ def prepare_store(
     if found is State.READY and resume:
         attrs = store.read_attrs(url)
         _check_same_config(url, attrs, config)
-        return _resumable_blocks(url, plan, verify)
+        recorded = grid_of(url, attrs)
+        if (recorded.dims, recorded.shape) == (plan.dims, plan.shape):
+            plan = dataclasses.replace(plan, chunks=recorded.chunks)
+        return plan, *_resumable_blocks(url, plan, verify)
     if found is State.ABSENT and resume:
         log.info("%s does not exist yet: starting a new sweep", url)
     spec = config.spec
@@ -85,7 +90,7 @@ def prepare_store(
     store.create(
         url, plan, config.codec, attrs, {o.name: output_attrs(spec, o.name) for o in plan.outputs}
     )
-    return set(), []
+    return plan, set(), []
 
 
 def _check_same_config(url: str, attrs: dict, config: SweepConfig) -> None:
@@ -135,7 +140,7 @@ def run_sweep(
     plan = make_plan(config)
     scheduler = scheduler or Scheduler()
     with connect(scheduler) as client:  # an unreachable scheduler fails before any write
-        done, repaired = prepare_store(config, plan, url, resume, overwrite, verify)
+        plan, done, repaired = prepare_store(config, plan, url, resume, overwrite, verify)
         todo = [b for b in plan.blocks() if plan.block_id(b) not in done]
         todo_points = sum(plan.block_points(b) for b in todo)
         log.info(
@@ -150,7 +155,7 @@ def run_sweep(
             compute_block,
             todo,
             scheduler,
-            shared=(plan, url),
+            shared=(plan, url, config.digest()),
             weight=plan.block_points,
             progress="solving" if progress else None,
             client=client,

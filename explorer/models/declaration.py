@@ -275,8 +275,10 @@ class Model:
     def gufunc(self, choices: Choices, outputs, parallel: bool = False):
         return loops.gufunc(self.signature(choices), tuple(outputs), parallel)
 
-    def grid_loop(self, choices: Choices, axes, outputs, parallel: bool = False):
-        return loops.grid_loop(self.signature(choices), tuple(axes), tuple(outputs), parallel)
+    def grid_loop(self, choices: Choices, axes, outputs, parallel: bool = False, counted=()):
+        return loops.grid_loop(
+            self.signature(choices), tuple(axes), tuple(outputs), parallel, tuple(counted)
+        )
 
     def tally_loop(self, choices: Choices, axes, design: str = "grid"):
         return loops.tally_loop(self.signature(choices), tuple(axes), self.tally.counted, design)

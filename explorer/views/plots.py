@@ -1,4 +1,5 @@
-"""Figures of 2-D slices with hvplot/HoloViews (imported lazily: they are slow to load).
+"""Figures of 2-D slices: hvplot/HoloViews for the app and HTML (imported lazily: they are
+slow to load), matplotlib alone for PNGs.
 
 Categorical outputs get the model's fixed colours and a labelled legend, continuous ones a
 colour bar; the curves the model declares (``Overlay``) are drawn, solved exactly, on the
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from explorer.engine.store import NOT_COMPUTED
+from explorer.engine.labels import NOT_COMPUTED
 from explorer.engine.stored import model_of
 from explorer.models.declaration import Model, Overlay
 
@@ -70,23 +71,45 @@ def _solve_outputs(model: Model, choices, params: dict, outputs: list[str]) -> x
     return solve(model=model, outputs=list(dict.fromkeys(outputs)), **dict(choices), **params)
 
 
-def make_figure(data: xr.DataArray, backend: str = "bokeh", lines=None):
-    """A HoloViews overlay of the slice (rows = ``data.dims[0]``) and boundary curves."""
+def title_of(data: xr.DataArray) -> str:
+    """The output, the model's variant, where the plane sits, and any unwritten points."""
+    y, x = data.dims
+    model, choices = model_of(data.attrs)
+    at = ", ".join(f"{k}={v:.4g}" for k, v in data.attrs.get("at", {}).items() if k not in (x, y))
+    title = f"{data.name} ({model.describe(choices)})" + (f"\n{at}" if at else "")
+    if data.attrs.get("unwritten"):
+        title += f"\nINCOMPLETE STORE: {data.attrs['unwritten']:,} points not computed (blank)"
+    return title
+
+
+def legend_of(data: xr.DataArray, codes=None) -> list[tuple[int, str, str]]:
+    """(code, label, colour) of each category present on a categorical plane (or of
+    each of ``codes``)."""
+    model, _ = model_of(data.attrs)
+    colors = code_colors(model, data.name)
+    labels = {**model.output(data.name).labels, NOT_COMPUTED: "not computed yet"}
+    shown = set(np.unique(data.values).tolist()) if codes is None else set(codes)
+    return [(c, labels[c], colors[c]) for c in sorted(labels) if c in shown]
+
+
+def make_figure(data: xr.DataArray, lines=None, codes=None):
+    """A HoloViews overlay (bokeh) of the slice (rows = ``data.dims[0]``) and boundary
+    curves, for the app and HTML files; the legend lists the categories present (or
+    ``codes``: the same list on every plane, as a figure updated in place needs)."""
     import holoviews as hv
     import hvplot.xarray  # noqa: F401  (registers .hvplot on xarray; loads bokeh)
 
-    if backend not in hv.Store.loaded_backends():
-        hv.extension(backend, logo=False)
-    hv.Store.set_current_backend(backend)
+    if "bokeh" not in hv.Store.loaded_backends():
+        hv.extension("bokeh", logo=False)
+    if hv.Store.current_backend != "bokeh":  # (a tenth of a second even when it is)
+        hv.Store.set_current_backend("bokeh")
 
     y, x = data.dims
-    model, choices = model_of(data.attrs)
-    output = model.output(data.name)
+    model, _ = model_of(data.attrs)
     xs, ys = data[x].values, data[y].values
-    regular = all(len(v) < 3 or np.allclose(np.diff(v), np.diff(v)[0]) for v in (xs, ys))
-    draw = data.hvplot.image if regular else data.hvplot.quadmesh
+    draw = data.hvplot.image if _regular(xs, ys) else data.hvplot.quadmesh
     layers = []
-    if output.labels:
+    if model.output(data.name).labels:
         colors = code_colors(model, data.name)
         codes = list(range(min(colors), max(colors) + 1))
         # Colours are pinned to codes through the plot options (not the data's range), so
@@ -95,54 +118,109 @@ def make_figure(data: xr.DataArray, backend: str = "bokeh", lines=None):
         plane = draw(x=x, y=y, cmap=cmap, colorbar=False).opts(
             clim=(codes[0] - 0.5, codes[-1] + 0.5)
         )
-        present = set(np.unique(data.values).tolist())
-        labels = {**output.labels, NOT_COMPUTED: "not computed yet"}
-        outline = {"edgecolors": "black"} if backend == "matplotlib" else {"line_color": "black"}
         layers = [
-            hv.Scatter([(np.nan, np.nan)], label=labels[c]).opts(
-                color=colors[c], **(outline if c == NOT_COMPUTED else {})
+            hv.Scatter([(np.nan, np.nan)], label=label).opts(
+                color=color, **({"line_color": "black"} if code == NOT_COMPUTED else {})
             )
-            for c in sorted(labels)
-            if c in present
+            for code, label, color in legend_of(data, codes)
         ]
     else:
         plane = draw(x=x, y=y, cmap="viridis", colorbar=True)
-    curves = []
-    for overlay, along, values in boundaries(data) if lines is None else lines:
-        points = (along, values) if overlay.axis == y else (values, along)
-        style = (
-            {"linestyle": overlay.dash, "linewidth": 2.5}
-            if backend == "matplotlib"
-            else {"line_dash": overlay.dash, "line_width": 3}
-        )
-        curves.append(
-            hv.Curve(points, x, y, label=overlay.label).opts(color=overlay.color, **style)
-        )
-    at = ", ".join(f"{k}={v:.4g}" for k, v in data.attrs.get("at", {}).items() if k not in (x, y))
-    title = f"{data.name} ({model.describe(choices)})" + (f"\n{at}" if at else "")
-    if data.attrs.get("unwritten"):
-        title += f"\nINCOMPLETE STORE: {data.attrs['unwritten']:,} points not computed (blank)"
+    curves = [
+        hv.Curve(
+            (along, values) if overlay.axis == y else (values, along), x, y, label=overlay.label
+        ).opts(color=overlay.color, line_dash=overlay.dash, line_width=3)
+        for overlay, along, values in (boundaries(data) if lines is None else lines)
+    ]
     overlay = hv.Overlay([plane, *curves, *layers]).opts(
-        xlabel=axis_label(model, x), ylabel=axis_label(model, y), title=title
+        xlabel=axis_label(model, x), ylabel=axis_label(model, y), title=title_of(data)
     )
     return overlay.redim.range(**{x: (xs.min(), xs.max()), y: (ys.min(), ys.max())})
 
 
-def save_figure(data: xr.DataArray, path: str | Path) -> Path:
-    """Draw the slice to ``path``: PNG through matplotlib (no browser needed), HTML through
-    bokeh (interactive, with hover)."""
-    import holoviews as hv
+def _regular(*axes: np.ndarray) -> bool:
+    return all(len(v) < 3 or np.allclose(np.diff(v), np.diff(v)[0]) for v in axes)
 
+
+def draw_png(data: xr.DataArray, path: Path) -> Path:
+    """The slice as a PNG through matplotlib alone (no interactive stack to import)."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.figure import Figure  # not pyplot: no GUI backend to load
+    from matplotlib.patches import Patch
+
+    y, x = data.dims
+    model, _ = model_of(data.attrs)
+    xs, ys = data[x].values, data[y].values
+    figure = Figure(figsize=(8.5, 5.6), layout="constrained")
+    axes = figure.add_subplot()
+    if model.output(data.name).labels:
+        colors = code_colors(model, data.name)
+        codes = list(range(min(colors), max(colors) + 1))
+        style = {
+            "cmap": ListedColormap([colors.get(c, NOT_COMPUTED_COLOR) for c in codes]),
+            "norm": BoundaryNorm(np.arange(codes[0] - 0.5, codes[-1] + 1), len(codes)),
+        }
+    else:
+        style = {"cmap": "viridis"}
+    if _regular(xs, ys):
+        dx = (xs[-1] - xs[0]) / (2 * (len(xs) - 1)) if len(xs) > 1 else 0.5
+        dy = (ys[-1] - ys[0]) / (2 * (len(ys) - 1)) if len(ys) > 1 else 0.5
+        extent = (xs[0] - dx, xs[-1] + dx, ys[0] - dy, ys[-1] + dy)
+        image = axes.imshow(
+            data.values,
+            origin="lower",
+            extent=extent,
+            aspect="auto",
+            interpolation="nearest",
+            **style,
+        )
+    else:
+        image = axes.pcolormesh(xs, ys, data.values, shading="nearest", **style)
+    for overlay, along, values in boundaries(data):
+        points = (along, values) if overlay.axis == y else (values, along)
+        axes.plot(
+            *points,
+            color=overlay.color,
+            linewidth=2.5,
+            label=overlay.label,
+            linestyle=_MATPLOTLIB_DASHES.get(overlay.dash, overlay.dash),
+        )
+    axes.set(xlim=(xs.min(), xs.max()), ylim=(ys.min(), ys.max()))
+    handles, _ = axes.get_legend_handles_labels()
+    if model.output(data.name).labels:
+        handles += [
+            Patch(
+                facecolor=color, edgecolor="black" if code == NOT_COMPUTED else color, label=label
+            )
+            for code, label, color in legend_of(data)
+        ]
+    else:
+        figure.colorbar(image, ax=axes, label=data.name)
+    if handles:
+        axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False)
+    axes.set_xlabel(axis_label(model, x))
+    axes.set_ylabel(axis_label(model, y))
+    axes.set_title(title_of(data), fontsize=10)
+    figure.savefig(path, format="png", dpi=110)
+    return path
+
+
+# bokeh's dash names as matplotlib spells them
+_MATPLOTLIB_DASHES = {"dashed": "--", "dotted": ":", "dashdot": "-.", "solid": "-"}
+
+
+def save_figure(data: xr.DataArray, path: str | Path) -> Path:
+    """Draw the slice to ``path``: PNG through matplotlib (fast, no browser needed), HTML
+    through bokeh (interactive, with hover)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".png", ".html"):
         raise ValueError(f"cannot write {path.name!r}: give a file ending in .png or .html")
-    backend = "matplotlib" if suffix == ".png" else "bokeh"
-    figure = make_figure(data, backend)
-    if backend == "matplotlib":
-        figure = figure.opts(fig_size=170, legend_position="right", aspect=1.2)
-    else:
-        figure = figure.opts(width=760, height=520, legend_position="right")
     path.parent.mkdir(parents=True, exist_ok=True)
-    hv.save(figure, path, backend=backend)
+    if suffix == ".png":
+        return draw_png(data, path)
+    import holoviews as hv
+
+    figure = make_figure(data).opts(width=760, height=520, legend_position="right")
+    hv.save(figure, path, backend="bokeh")
     return path

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -129,11 +131,12 @@ def make_slice(
     at = dict(at or {})
     if isinstance(source, Mapping) and not isinstance(source, xr.Dataset):
         return _slice_parameters(dict(source), x, y, at, var)
+    if isinstance(source, xr.Dataset):  # (its str() would read every coordinate)
+        return _slice_store(source, x, y, at, var)
     if isinstance(source, SweepConfig) or str(source).endswith(".toml"):
         config = source if isinstance(source, SweepConfig) else load_config(source)
         return _slice_config(config, x, y, at, var)
-    ds = source if isinstance(source, xr.Dataset) else open_cached(str(source))
-    return _slice_store(ds, x, y, at, var)
+    return _slice_store(open_cached(str(source)), x, y, at, var)
 
 
 def _check_axes(x: str, y: str, dims: tuple[str, ...], var: str, outputs) -> None:
@@ -184,9 +187,7 @@ def _slice_store(ds: xr.Dataset, x: str, y: str, at: dict, var: str | None) -> x
     if not off_grid:
         data = ds[var].isel({k: v for k, v in index.items() if k in ds[var].dims})
         data = data.drop_vars([c for c in data.coords if c not in (x, y)])
-        xs, ys = ds[x], ds[y]
-        data = data.broadcast_like(xr.Dataset(coords={y: ys, x: xs})).transpose(y, x)
-        data, source = _read_written(ds, data, var, index)
+        data, source = _read_written(ds, data, var, index, (y, x))
     else:
         params = {**fixed, **{d: float(ds[d].values[i]) for d, i in index.items()}, **off_grid}
         params[x] = ds[x].load()
@@ -197,13 +198,20 @@ def _slice_store(ds: xr.Dataset, x: str, y: str, at: dict, var: str | None) -> x
     return _finish(data, solved, var, {**fixed, **at}, source)
 
 
-def _read_written(ds: xr.Dataset, data: xr.DataArray, var: str, index: dict):
-    """Load a slice of a store, with its points that no finished block wrote masked, and
-    a chunk that is missing, truncated or undecodable reported by name."""
+def _read_written(ds: xr.Dataset, data: xr.DataArray, var: str, index: dict, plane):
+    """Load a slice of a store over the ``plane`` (y, x), with its points that no finished
+    block wrote masked, and a chunk that is missing, truncated or undecodable reported by
+    name. Only the stored values are read (an output stored over fewer dimensions is
+    spread over the plane after reading: indexing it spread would read point by point)."""
+    y, x = plane
+
+    def spread(values: xr.DataArray) -> xr.DataArray:
+        plane_coords = xr.Dataset(coords={y: ds[y], x: ds[x]})
+        return values.broadcast_like(plane_coords).transpose(y, x).copy()
+
     url = ds.encoding.get("source")
     if url is None:  # a Dataset not opened by open_sweep: no ledger to consult
-        return data.load(), "store"
-    y, x = data.dims
+        return spread(data.load()), "store"
     grid, done, book = stored.coverage(url, ds.attrs)
     var_dims = ds[var].dims
     points = {y: np.arange(ds.sizes[y]), x: np.arange(ds.sizes[x]), **index}
@@ -211,7 +219,8 @@ def _read_written(ds: xr.Dataset, data: xr.DataArray, var: str, index: dict):
     problem = integrity.check_chunks(url, book, touched, checksums=False)
     try:
         if problem is None:
-            data = data.load()
+            recorded = tuple(book.chunks.get(key) for key in touched)
+            data = spread(_decoded(ds, url, var, index, recorded))
     except Exception as err:  # a codec's own error on bytes it cannot decode
         problem = integrity.check_chunks(url, book, touched, checksums=True) or (
             f"{var} cannot be read ({type(err).__name__}: {err})"
@@ -230,13 +239,50 @@ def _read_written(ds: xr.Dataset, data: xr.DataArray, var: str, index: dict):
     )
 
 
-def _touched_chunks(ds: xr.Dataset, var: str, points: dict) -> list[str]:
-    """Keys of the chunks of ``var`` that hold the given points (index arrays or ints)."""
+def _chunk_shape(ds: xr.Dataset, var: str) -> tuple[int, ...]:
     array = ds[var]
     chunks = array.encoding.get("chunks") or array.encoding.get("preferred_chunks", {})
     if isinstance(chunks, dict):
         chunks = tuple(chunks.get(d, ds.sizes[d]) for d in array.dims)
-    per_dim = [np.unique(np.atleast_1d(points[d]) // c) for d, c in zip(array.dims, chunks)]
+    return tuple(chunks)
+
+
+# Whole chunks decoded for recent slices (zarr decodes no less than a chunk), kept so
+# that a slice next to the last one (a slider's step) decodes nothing again.
+DECODED_BYTES = 256 * 2**20
+_decoded_cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_decoded_lock = threading.Lock()
+
+
+def _decoded(ds: xr.Dataset, url: str, var: str, index: dict, recorded: tuple) -> xr.DataArray:
+    """``var`` at the integer ``index`` of the dimensions it fixes, over its others. The
+    whole chunks holding it are read (once: kept by their ledger records, so a chunk
+    written since is read anew) and the slice is cut from them."""
+    dims = ds[var].dims
+    chunks = dict(zip(dims, _chunk_shape(ds, var)))
+    starts = {d: index[d] // chunks[d] * chunks[d] for d in dims if d in index}
+    hull = {d: slice(s, s + chunks[d]) for d, s in starts.items()}
+    key = (url, var, tuple(sorted(starts.items())), recorded)
+    with _decoded_lock:
+        values = _decoded_cache.get(key)
+        if values is not None:
+            _decoded_cache.move_to_end(key)
+    if values is None:
+        values = ds[var].isel(hull).values
+        with _decoded_lock:
+            _decoded_cache[key] = values
+            while sum(v.nbytes for v in _decoded_cache.values()) > DECODED_BYTES:
+                _decoded_cache.popitem(last=False)
+    inside = tuple(index[d] - starts[d] if d in starts else slice(None) for d in dims)
+    free = [d for d in dims if d not in starts]
+    coords = {d: ds[d] for d in free}
+    return xr.DataArray(values[inside], dims=free, coords=coords, name=var, attrs=ds[var].attrs)
+
+
+def _touched_chunks(ds: xr.Dataset, var: str, points: dict) -> list[str]:
+    """Keys of the chunks of ``var`` that hold the given points (index arrays or ints)."""
+    chunks = _chunk_shape(ds, var)
+    per_dim = [np.unique(np.atleast_1d(points[d]) // c) for d, c in zip(ds[var].dims, chunks)]
     return [
         f"{var}/c" + "".join(f"/{i}" for i in index)
         for index in itertools.product(*(p.tolist() for p in per_dim))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from explorer.engine.store import NOT_COMPUTED
+from explorer.engine.labels import NOT_COMPUTED
 from explorer.engine.stored import model_of
 
 
