@@ -101,8 +101,9 @@ def main(argv=None) -> None:
             seconds, _ = timed(lambda v=value: setattr(slider, "value", v))
             times.append(seconds)
         print(
-            f"app update after a slider move (server side, {len(app.ds.data_vars)} outputs "
-            f"read for hover): median {ms(statistics.median(times[1:]))}"
+            f"app update after a slider move (server side: the map, then the section and "
+            f"{len(app.ds.data_vars)} outputs for the hover; in a browser the map shows "
+            f"first, see benchmarks.bench_app): median {ms(statistics.median(times[1:]))}"
         )
 
 

@@ -1,7 +1,8 @@
 """End-to-end sweep speed: kernel alone vs `explorer run` vs the naive xarray/dask/zarr way.
 
-Run: ``python -m benchmarks.bench_sweep [--config configs/default.toml]``. All rates come
-from one run on one machine; compile time is excluded everywhere (kernels are warm).
+Run: ``python -m benchmarks.bench_sweep [--config configs/default.toml] [--repeat 5]``.
+Methods take turns, ``--repeat`` times, in one process; rates are medians with min-max.
+Compile time is excluded everywhere (kernels are warm); `explorer run` is its block phase.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import argparse
 import json
 import math
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +27,7 @@ from explorer.engine.plan import make_plan
 from explorer.engine.run import Scheduler
 from explorer.engine.sweep import run_sweep
 
+NAIVE = "naive apply_ufunc + dask + to_zarr"
 RSS_SCRIPT = """
 import json, resource, sys
 from explorer.engine.config import parse_config
@@ -144,39 +148,55 @@ def main(argv=None) -> None:
     parser.add_argument("--rss-axis", default="q", help="axis scaled for the memory check")
     parser.add_argument("--rss-factor", type=int, default=10)
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each method")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
 
     config = load_config(args.config)
     points = config.n_points()
     warm_kernels(make_plan(config))
-    rows = {}
     with tempfile.TemporaryDirectory(dir=".") as tmp:
         folder = Path(tmp)
-        rows["kernel alone (2 numba threads, no store)"] = (kernel_alone(config), None)
+        methods = {"kernel alone (2 numba threads, no store)": lambda: (kernel_alone(config), None)}
         for codec in args.codecs.split(","):
             for mib in map(float, args.chunk_mib.split(",")):
-                seconds, size = explorer_run(
-                    config, folder, codec=codec, chunk_mib=mib, chunk_points=None
+                methods[f"explorer run, {codec}, {mib:g} MiB chunks"] = partial(
+                    explorer_run, config, folder, codec=codec, chunk_mib=mib, chunk_points=None
                 )
-                rows[f"explorer run, {codec}, {mib:g} MiB chunks"] = (seconds, size)
         if not args.skip_naive:
-            rows["naive apply_ufunc + dask + to_zarr"] = (naive(config, folder), None)
+            methods[NAIVE] = lambda: (naive(config, folder), None)
+        seconds: dict[str, list[float]] = {name: [] for name in methods}
+        sizes = {}
+        for _ in range(args.repeat):  # methods take turns, so noise falls on all alike
+            for name, method in methods.items():
+                took, sizes[name] = method()
+                seconds[name].append(took)
         rss = peak_rss(Path(args.config), folder, args.rss_axis, args.rss_factor)
-    kernel_rate = points / rows["kernel alone (2 numba threads, no store)"][0]
-    naive_s = rows.get("naive apply_ufunc + dask + to_zarr", (math.nan,))[0]
+    kernel_s = statistics.median(seconds["kernel alone (2 numba threads, no store)"])
+    naive_s = statistics.median(seconds[NAIVE]) if NAIVE in seconds else math.nan
     print(f"{args.config}: {points:.3g} points, outputs {', '.join(config.output_names())}")
-    print(f"{'method':<44} {'points/s':>10} {'of kernel':>10} {'x naive':>8} {'store':>10}")
+    print(
+        f"points/s: median of {args.repeat} runs (min-max). Scope: the kernel alone; the "
+        "block phase of `explorer run` (solve, encode, write; no start-up); the naive "
+        "compute and write."
+    )
+    print(
+        f"{'method':<44} {'points/s':>10} {'(min-max)':>19} {'of kernel':>10} {'x naive':>8} "
+        f"{'store':>10}"
+    )
     results = []
-    for method, (seconds, size) in rows.items():
-        rate = points / seconds
+    for method, taken in seconds.items():
+        median = statistics.median(taken)
+        rate = points / median
+        size = sizes[method]
         size_text = f"{size / 2**20:.1f} MiB" if size else ""
+        spread = f"({points / max(taken):.3g}-{points / min(taken):.3g})"
         print(
-            f"{method:<44} {rate:>10.3g} {rate / kernel_rate:>10.2f} "
-            f"{naive_s / seconds:>8.1f} {size_text:>10}"
+            f"{method:<44} {rate:>10.3g} {spread:>19} {kernel_s / median:>10.2f} "
+            f"{naive_s / median:>8.1f} {size_text:>10}"
         )
         results.append(
-            {"method": method, "seconds": seconds, "points_per_s": rate, "store_bytes": size}
+            {"method": method, "seconds": taken, "points_per_s": rate, "store_bytes": size}
         )
     ratio = rss["scaled"]["peak_rss_mib"] / rss["base"]["peak_rss_mib"]
     print(

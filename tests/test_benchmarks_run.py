@@ -2,6 +2,7 @@
 
 import dataclasses
 import importlib.util
+import json
 import tomllib
 from pathlib import Path
 
@@ -73,14 +74,17 @@ def test_sweep_benchmark_runs(tmp_path, capsys, monkeypatch):
             "beta",
             "--rss-factor",
             "2",
+            "--repeat",
+            "3",
             "--json",
             "out.json",
         ]
     )
     out = capsys.readouterr().out
-    for method in ("kernel alone", "explorer run, blosc-lz4", "naive", "peak RSS"):
+    for method in ("kernel alone", "explorer run, blosc-lz4", "naive", "peak RSS", "median of 3"):
         assert method in out
-    assert (tmp_path / "out.json").exists()
+    rows = json.loads((tmp_path / "out.json").read_text())["rows"]
+    assert all(len(row["seconds"]) == 3 for row in rows)
 
 
 def test_slice_benchmark_runs(capsys):
