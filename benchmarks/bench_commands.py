@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -24,8 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-FLOOR = "import numpy, numba, xarray, zarr, dask"
-SOLVED_IN = re.compile(r"points in ([0-9.]+) s")
+from explorer.bench.driver import FLOOR, block_phase_seconds
+
 SHARES = """
 import json, sys, time
 from explorer.analysis.shares import box_of, region_shares
@@ -73,8 +72,7 @@ def timed(command: list[str], env: dict, cwd: Path) -> tuple[float, float | None
     start = time.perf_counter()
     done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - start
-    found = SOLVED_IN.search(done.stdout)
-    return seconds, float(found.group(1)) if found else None, done.stdout
+    return seconds, block_phase_seconds(done.stdout), done.stdout
 
 
 def spread(values: list[float]) -> str:

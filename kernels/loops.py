@@ -27,7 +27,7 @@ import numpy as np
 from numba import guvectorize, njit
 
 from kernels.cache import compiled
-from kernels.sobol import sobol_step
+from kernels.sobol import flipped
 
 NUMBA_TYPES = {
     "bool": "boolean",
@@ -80,7 +80,7 @@ def _compiled(sig: Signature, source: str, decorator, *args, **options):
     header = "import numpy as np\nfrom numba import prange\n\n\n"
     if decorator.__module__.startswith("numba.cuda"):
         header += "from numba import cuda\n\n\n"
-    helpers = {"sobol_step": sobol_step} if "sobol_step" in source else {}
+    helpers = {"flipped": flipped} if "flipped(" in source else {}
     return compiled(sig.solver, header + source, decorator, args, options, helpers)
 
 
@@ -214,7 +214,7 @@ def _tally_loop(sig: Signature, axes, counted, design: str):
         "random": (["seed", "n", "low", "high"], ["int64", "int64"] + ["float64[::1]"] * 2),
         "sobol": (
             ["directions", "shift", "scale", "n", "low", "high"],
-            ["uint64[:, ::1]", "uint64[::1]", "float64", "int64"] + ["float64[::1]"] * 2,
+            ["int64[:, ::1]", "int64[::1]", "float64", "int64"] + ["float64[::1]"] * 2,
         ),
     }[design]
     lines = [f"def kernel({', '.join(inputs + list(fixed) + ['tally'])}):"]
@@ -229,10 +229,11 @@ def _tally_loop(sig: Signature, axes, counted, design: str):
         if design == "random":
             lines += ["    np.random.seed(seed)", "    for i in range(n):"]
             draws = ["np.random.random()"] * len(axes)
-        elif design == "sobol":
-            lines += ["    quasi = shift.copy()", "    for i in range(n):"]
-            lines.append(f"{pad}sobol_step(quasi, directions, i)")
-            draws = [f"(quasi[{k}] * scale)" for k in range(len(axes))]
+        elif design == "sobol":  # one local per dimension: kept in registers
+            lines += [f"    quasi{k} = shift[{k}]" for k in range(len(axes))]
+            lines += ["    for i in range(n):", f"{pad}if i > 0:", f"{pad}    bit = flipped(i)"]
+            lines += [f"{pad}    quasi{k} ^= directions[{k}, bit]" for k in range(len(axes))]
+            draws = [f"(quasi{k} * scale)" for k in range(len(axes))]
         elif design == "unit":
             lines.append("    for i in range(unit.shape[0]):")
             draws = [f"unit[i, {k}]" for k in range(len(axes))]

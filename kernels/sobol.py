@@ -9,34 +9,60 @@ that solves and counts the points, needs no array of points at all.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 from numba import njit
+
+BITS = 30  # scipy's default: 2**30 points at most
 
 
 def scrambled_state(d: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, float]:
     """(direction numbers d x bits, shift, scale) of scipy's scrambled Sobol' sequence
-    for ``rng``: the very numbers ``qmc.Sobol(d, scramble=True, seed=rng)`` draws from."""
-    from scipy.stats import qmc
+    for ``rng``: the very numbers ``qmc.Sobol(d, scramble=True, seed=rng)`` draws, in
+    int64 (the numbers have 30 bits, and a signed integer becomes a float in one
+    instruction, an unsigned one in a branchy sequence)."""
+    try:  # scipy's own steps, without building an engine (a tenth of a chunk's time)
+        from scipy.stats._sobol import _cscramble
+    except ImportError:  # a scipy that moved them: the engine itself
+        from scipy.stats import qmc
 
-    engine = qmc.Sobol(d, scramble=True, seed=rng)
+        engine = qmc.Sobol(d, scramble=True, seed=rng, bits=BITS)
+        directions, shift = engine._sv, engine._quasi
+    else:
+        directions = _directions(d).copy()
+        rng = rng.spawn(1)[0]  # the engine draws from a child of the generator it is given
+        draw = {"dtype": np.uint32, "endpoint": False}
+        shift = rng.integers(0, 2, size=(d, BITS), **draw) @ 2 ** np.arange(BITS, dtype=np.uint32)
+        ltm = np.tril(rng.integers(0, 2, size=(d, BITS, BITS), **draw))
+        _cscramble(dim=d, bits=BITS, ltm=ltm, sv=directions)
     return (
-        np.ascontiguousarray(engine._sv, dtype=np.uint64),
-        np.ascontiguousarray(engine._quasi, dtype=np.uint64),
-        float(engine._scale),
+        np.ascontiguousarray(directions, dtype=np.int64),
+        np.ascontiguousarray(shift, dtype=np.int64),
+        1.0 / 2**BITS,
     )
 
 
+@cache
+def _directions(d: int) -> np.ndarray:
+    """The unscrambled direction numbers of ``d`` dimensions (scipy's)."""
+    from scipy.stats._sobol import _initialize_v
+
+    directions = np.zeros((d, BITS), dtype=np.uint32)
+    _initialize_v(directions, dim=d, bits=BITS)
+    return directions
+
+
 @njit(inline="always")
-def sobol_step(quasi, directions, i):
-    """Move ``quasi`` (the integer point, one per dimension) to point ``i`` from ``i - 1``."""
-    if i > 0:
-        rest = i - 1
-        bit = 0
-        while rest & 1:
-            rest >>= 1
-            bit += 1
-        for k in range(quasi.shape[0]):
-            quasi[k] ^= directions[k, bit]
+def flipped(i):
+    """The direction number (column) that takes the walk from point ``i - 1`` to ``i``
+    (``i`` > 0): the lowest zero bit of ``i - 1``."""
+    rest = i - 1
+    bit = 0
+    while rest & 1:
+        rest >>= 1
+        bit += 1
+    return bit
 
 
 @njit(nogil=True, cache=True)
@@ -45,7 +71,10 @@ def sobol_points(directions, shift, scale, n):
     quasi = shift.copy()
     points = np.empty((n, shift.shape[0]))
     for i in range(n):
-        sobol_step(quasi, directions, i)
+        if i > 0:
+            bit = flipped(i)
+            for k in range(shift.shape[0]):
+                quasi[k] ^= directions[k, bit]
         for k in range(shift.shape[0]):
             points[i, k] = quasi[k] * scale
     return points

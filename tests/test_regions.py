@@ -147,3 +147,15 @@ def test_sobol_nets_drawn_in_the_kernel_count_what_scipys_nets_count(shapes):
         got = tally_chunk(chunk, (box, "sobol", 7, 1 << 12))
         np.testing.assert_array_equal(got, want)
         assert len(np.flatnonzero(got)) > 2  # several cells: a test that could fail
+
+
+def test_sobol_state_without_scipys_private_steps_is_the_same(monkeypatch):
+    import scipy.stats._sobol
+
+    from kernels.sobol import scrambled_state
+
+    fast = scrambled_state(4, np.random.default_rng(11))
+    monkeypatch.delattr(scipy.stats._sobol, "_cscramble")  # as if a scipy had moved it
+    engine = scrambled_state(4, np.random.default_rng(11))
+    for a, b in zip(fast, engine):
+        np.testing.assert_array_equal(a, b)

@@ -28,6 +28,8 @@ from kernels.sobol import scrambled_state, sobol_points
 
 CHUNK = 1 << 18
 MIN_REPLICATES = 8
+MIN_TASKS = 8  # chunks are batched into tasks, at least this many (to spread over workers)
+MAX_CHUNKS_PER_TASK = 8
 CONFIDENCE = 0.95
 
 
@@ -110,6 +112,10 @@ def tally_chunk(chunk: int, job: tuple[Box, str, int, int]) -> np.ndarray:
     return tally
 
 
+def tally_chunks(batch: tuple[int, ...], job: tuple[Box, str, int, int]) -> list[np.ndarray]:
+    return [tally_chunk(chunk, job) for chunk in batch]
+
+
 def chunking(n: int, method: str) -> tuple[int, int]:
     """(chunks, points per chunk): powers of two for Sobol' nets, at least MIN_REPLICATES
     of them; ``n`` is rounded up to a whole number of chunks."""
@@ -138,14 +144,15 @@ def region_shares(
     chunks, size = chunking(n, method)
     per: dict[int, np.ndarray] = {}
 
-    def keep(chunk, tally):
-        per[chunk] = tally
+    def keep(batch, tallies):
+        per.update(zip(batch, tallies))
         if on_done:
-            on_done(size)
+            on_done(size * len(batch))
 
-    run_tasks(
-        tally_chunk, range(chunks), scheduler, shared=(box, method, seed, size), on_result=keep
-    )
+    # Several chunks per task (each still its own replicate): fewer, longer tasks.
+    step = max(1, min(MAX_CHUNKS_PER_TASK, chunks // MIN_TASKS))
+    batches = [tuple(range(c, min(chunks, c + step))) for c in range(0, chunks, step)]
+    run_tasks(tally_chunks, batches, scheduler, shared=(box, method, seed, size), on_result=keep)
     tallies = [per[c] for c in range(chunks)]  # in chunk order, whatever the finishing order
     total = sum(tallies)
     return summarise(box.model, tallies if method == "sobol" else [total], total, method)
