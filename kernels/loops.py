@@ -118,15 +118,17 @@ def grid_loop(
     axes: tuple[str, ...],
     outputs: tuple[str, ...],
     parallel=False,
-    counted: tuple[tuple[str, int], ...] = (),
+    counted: tuple[tuple[str, int, int], ...] = (),
 ):
     """A jitted loop over the Cartesian grid spanned by ``axes``.
 
     Call as ``kernel(*axis_values, *fixed_values, *outs, *counts)``: one 1-D float64 array
     per axis, one float per other parameter the variant takes (in its order), one
     C-contiguous array of shape ``(len(axis_values[0]), ...)`` per output, and one int64
-    array per ``counted`` (output, offset) pair, to which each point adds 1 at its code +
-    offset (so category counts cost no second pass). Writes ``outs`` in place and releases
+    array of ``n + 1`` per ``counted`` (output, offset, n) triple: the loop adds the
+    number of its points at each code + offset in ``0 .. n - 1``, and in the last slot
+    those at no such code (so category counts cost no second pass). Writes ``outs`` in
+    place and releases
     the GIL; ``parallel=True`` splits the outermost axis over numba's threads (and counts
     nothing: the threads would race on the counts).
     """
@@ -138,12 +140,12 @@ def grid_loop(
 
 @cache
 def _grid_loop(sig: Signature, axes, outputs, parallel: bool, counted):
-    sig.check(axes, outputs + tuple(o for o, _ in counted))
+    sig.check(axes, outputs + tuple(o for o, _, _ in counted))
     if not axes:
         raise ValueError("a grid loop needs at least one axis")
     fixed = tuple(p for p in sig.takes if p not in axes)
     out_args = [f"out_{o}" for o in outputs]
-    count_args = [f"count_{o}" for o, _ in counted]
+    count_args = [f"count_{o}" for o, _, _ in counted]
     arguments = [f"axis_{a}" for a in axes] + list(fixed) + out_args + count_args
     lines = [f"def kernel({', '.join(arguments)}):"]
     for depth, axis in enumerate(axes):
@@ -155,11 +157,18 @@ def _grid_loop(sig: Signature, axes, outputs, parallel: bool, counted):
     index = ", ".join(f"i{d}" for d in range(len(axes)))
     lines.append(f"{pad}r = {sig.call()}")
     lines += [f"{pad}{a}[{index}] = r[{sig.index(o)}]" for a, o in zip(out_args, outputs)]
-    for a, (o, offset) in zip(count_args, counted):  # the last slot: undeclared codes
-        lines.append(
-            f"{pad}c = min(max(np.int64(r[{sig.index(o)}]) + {offset}, -1), {a}.shape[0] - 1)"
-        )
-        lines.append(f"{pad}{a}[c] += 1")
+    # Counts are kept in local variables, one per code: an array written at every point
+    # might alias the outputs, which would keep LLVM from optimising the loop.
+    start, end = [], []
+    for number, (o, offset, n) in enumerate(counted):
+        tallies = [f"t{number}_{k}" for k in range(n + 1)]
+        start += [f"    {t} = 0" for t in tallies]
+        lines.append(f"{pad}c = np.int64(r[{sig.index(o)}]) + {offset}")
+        lines += [f"{pad}{t} += c == {k}" for k, t in enumerate(tallies[:n])]
+        lines.append(f"{pad}{tallies[n]} += (c < 0) | (c >= {n})")
+        end += [f"    {count_args[number]}[{k}] += {t}" for k, t in enumerate(tallies)]
+    lines[1:1] = start
+    lines += end
     contiguous = ", ".join([":"] * (len(axes) - 1) + ["::1"])
     types = ["float64[::1]"] * len(axes) + ["float64"] * len(fixed)
     types += [f"{sig.numba_type(o)}[{contiguous}]" for o in outputs]

@@ -263,16 +263,21 @@ def test_a_store_repairs_itself_from_its_recorded_config_on_the_command_line(cle
 
 @pytest.mark.parametrize("grid_recorded", [True, False])
 def test_a_store_cut_into_other_blocks_resumes_in_its_own(tmp_path, monkeypatch, grid_recorded):
-    """A store made when chunks were cut another way (or before the grid was recorded)
-    keeps its blocks when resumed."""
+    """A store whose chunks were cut another way (by another version, say; or before the
+    grid was recorded) keeps its blocks when resumed."""
     from explorer.engine import plan as planning
     from tests.test_sweep import assert_store_equals_solve
 
     axes = {"theta": {"linspace": [0.05, 0.95, 24]}, "beta": {"linspace": [0.0, 1.0, 30]}}
     config = parse_config({**RAW, "axes": {**RAW["axes"], **axes}})
     url = tmp_path / "s.zarr"
-    evened = lambda n, most: -(-n // -(-n // max(1, most)))  # noqa: E731 (the earlier cut)
-    monkeypatch.setattr(planning, "piece_length", evened)
+
+    cut_now = planning.slice_chunk_shape
+
+    def halved(shape, points):  # another way to cut the same grid, as another version might
+        return tuple(max(1, c // 2) for c in cut_now(shape, points))
+
+    monkeypatch.setattr(planning, "slice_chunk_shape", halved)
     run_sweep(config, str(url), progress=False)
     cut = xr.open_zarr(url).outcome.encoding["chunks"]
     monkeypatch.undo()

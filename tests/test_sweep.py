@@ -181,19 +181,3 @@ def test_info_describes_the_store(tmp_path):
 
 def write_toml(path, raw):
     path.write_text(tomli_w.dumps(raw))
-
-
-def test_chunks_divide_the_axes_where_they_can():
-    from explorer.engine.plan import piece_length
-
-    padded = 0
-    for n in range(1, 300):
-        for most in range(1, n + 1):
-            length = piece_length(n, most)
-            fewest = -(-n // most)
-            assert length <= most and -(-n // length) <= 2 * fewest
-            divides = any(n % k == 0 for k in range(fewest, 2 * fewest + 1))
-            assert n % length == 0 or not divides  # a dividing length whenever one is near
-            padded += n % length != 0
-    assert padded > 0  # primes and their like still get evened, padded chunks
-    assert piece_length(400, 134) == 100 and piece_length(1000, 334) == 250

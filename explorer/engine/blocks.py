@@ -31,11 +31,14 @@ def block_arguments(plan: Plan, cut: Mapping[str, slice], axes: tuple[str, ...] 
     return [values[a] for a in axes] + rest
 
 
+MAX_CODES_COUNTED_IN_LOOP = 16  # one local counter per code in the loop; more: counted after
+
+
 def warm_kernels(plan: Plan) -> None:
     """Compile every kernel the plan's blocks use, here rather than in racing workers."""
     for dims, layouts in plan.groups().items():
         names = tuple(o.name for o in layouts)
-        _kernel(plan, dims, names, _counted(plan, dims, names))
+        _kernel(plan, dims, names, _counted_in_loop(plan, dims, names))
 
 
 def _counted(plan: Plan, dims, outputs) -> tuple[tuple[str, int, int], ...]:
@@ -49,12 +52,17 @@ def _counted(plan: Plan, dims, outputs) -> tuple[tuple[str, int, int], ...]:
     )
 
 
+def _counted_in_loop(plan: Plan, dims, outputs) -> tuple[tuple[str, int, int], ...]:
+    """Those counted by the grid loop itself (outputs of few codes; gufuncs count none)."""
+    if plan.sampled or not dims:
+        return ()
+    return tuple(c for c in _counted(plan, dims, outputs) if c[2] <= MAX_CODES_COUNTED_IN_LOOP)
+
+
 def _kernel(plan: Plan, dims: tuple[str, ...], outputs: tuple[str, ...], counted=()):
     if plan.sampled or not dims:
         return plan.model.gufunc(plan.choices, outputs)
-    return plan.model.grid_loop(
-        plan.choices, dims, outputs, counted=tuple((o, offset) for o, offset, _ in counted)
-    )
+    return plan.model.grid_loop(plan.choices, dims, outputs, counted=counted)
 
 
 def solve_block(
@@ -64,7 +72,8 @@ def solve_block(
     receives each categorical output's points per code (as text), over the full grid."""
     cut = dict(zip(plan.dims, plan.block_slices(block)))
     counted = _counted(plan, dims, tuple(outputs)) if counts is not None else ()
-    kernel = _kernel(plan, dims, tuple(outputs), counted)
+    in_loop = _counted_in_loop(plan, dims, tuple(outputs)) if counts is not None else ()
+    kernel = _kernel(plan, dims, tuple(outputs), in_loop)
     if plan.sampled or not dims:
         args = block_arguments(plan, cut)
         if not dims:  # depends on no swept parameter: any point gives its value
@@ -72,14 +81,19 @@ def solve_block(
         with np.errstate(all="ignore"):  # flags from speculatively evaluated branches
             values = kernel(*args)
         values = list(values) if isinstance(values, tuple) else [values]
-        tallies = [_tally(values[outputs.index(o)], offset, n) for o, offset, n in counted]
+        tallies = {}
     else:
         args = block_arguments(plan, cut, dims)
         shape = tuple(len(a) for a in args[: len(dims)])
         values = [np.empty(shape, dtype=plan.model.output(o).dtype) for o in outputs]
-        tallies = [np.zeros(n + 1, dtype=np.int64) for _, _, n in counted]
-        kernel(*args, *values, *tallies)
-    for (name, offset, n), tally in zip(counted, tallies):
+        found = [np.zeros(n + 1, dtype=np.int64) for _, _, n in in_loop]
+        kernel(*args, *values, *found)
+        tallies = dict(zip(in_loop, found))
+    tallies = {  # outputs of many codes, and gufunc results, are counted after
+        c: tallies[c] if c in in_loop else _tally(values[outputs.index(c[0])], *c[1:])
+        for c in counted
+    }
+    for (name, offset, n), tally in tallies.items():
         if tally[n]:  # the extra last slot: codes the model does not declare
             raise ValueError(
                 f"the {plan.model.name} model's point solver gave {name} codes it does not "

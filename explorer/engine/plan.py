@@ -152,21 +152,11 @@ def chunk_shape(shape: tuple[int, ...], points: int) -> tuple[int, ...]:
     chunks = []
     left = max(1, points)
     for n in reversed(shape):
-        size = piece_length(n, min(n, left))
+        size = min(n, left)
+        size = math.ceil(n / math.ceil(n / size))
         chunks.append(size)
         left = max(1, left // size)
     return tuple(reversed(chunks))
-
-
-def piece_length(n: int, most: int) -> int:
-    """The chunk length for an axis of ``n`` cut into pieces of at most ``most``: one that
-    divides ``n`` (no padded edge chunk) if that takes at most twice the fewest pieces,
-    else the fewest pieces of even length."""
-    fewest = math.ceil(n / max(1, most))
-    for pieces in range(fewest, 2 * fewest + 1):
-        if n % pieces == 0:
-            return n // pieces
-    return math.ceil(n / fewest)
 
 
 def slice_chunk_shape(shape: tuple[int, ...], points: int) -> tuple[int, ...]:
@@ -178,7 +168,7 @@ def slice_chunk_shape(shape: tuple[int, ...], points: int) -> tuple[int, ...]:
         return tuple(shape)
     g = math.log(points) / math.log(total)
     chunks = [max(1, min(n, round(n**g))) for n in shape]
-    return tuple(piece_length(n, c) for n, c in zip(shape, chunks))
+    return tuple(math.ceil(n / math.ceil(n / c)) for n, c in zip(shape, chunks))
 
 
 def sample_points(config: SweepConfig) -> dict[str, np.ndarray]:
