@@ -304,3 +304,13 @@ def test_a_slice_read_again_after_a_resume_shows_the_new_points(tmp_path, clean)
     after = make_slice(url, **PLANE, var="outcome")
     assert "unwritten" not in after.attrs and after.attrs["source"] == "store"
     xr.testing.assert_equal(after, make_slice(str(clean), **PLANE, var="outcome"))
+
+
+def test_a_marker_write_cut_short_leaves_nothing_behind(clean, tmp_path):
+    """A kill while the marker was being written leaves its temporary file; replacing the
+    store removes it with the rest of the tool's own files."""
+    url = copy(clean, tmp_path)
+    (Path(url) / ".explorer" / ".tmp-cut").write_bytes(b'{"state": "crea')
+    run_sweep(CONFIG, url, overwrite=True, progress=False)
+    assert not list(Path(url).rglob(".tmp-*"))
+    assert ownership.state(url).name == "READY"

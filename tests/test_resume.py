@@ -184,17 +184,22 @@ def test_resume_without_a_store_starts_fresh(tmp_path, clean_run):
     assert_identical_to_clean(url, clean_url)
 
 
-def test_ctrl_c_stops_with_a_resume_hint(tmp_path, clean_run):
-    config, clean_url, _, _ = clean_run
+def test_ctrl_c_stops_with_a_resume_hint(tmp_path):
+    many = {**RAW, "chunk_points": 40}  # hundreds of small blocks: the run outlasts the signal
+    config = tmp_path / "many.toml"
+    write_toml(config, many)
+    clean_url = str(tmp_path / "clean.zarr")
+    run_sweep(parse_config(many), clean_url, progress=False)
     url = str(tmp_path / "interrupted.zarr")
     proc = start(config, url, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while done_count(url) < 3 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.005)
+    while done_count(url) < 1 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.002)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and "--resume" in err, err
-    resume_in_process(RAW, url)
+    assert 0 < done_count(url) < done_count(clean_url)
+    resume_in_process(many, url)
     assert_identical_to_clean(url, clean_url)
 
 

@@ -97,6 +97,7 @@ def clear(url: str) -> None:
     names = nodes(url)
     write_marker(url, CREATING, names)  # first: from here on the store reads as unfinished
     fs, path = filesystem(url)
+    _remove_own_files(fs, f"{path}/.explorer", is_partial)  # a marker write cut short
     _remove_own_files(fs, f"{path}/{LEDGER}", _is_record)
     for name in names:
         if fs.exists(f"{path}/{name}/c"):
