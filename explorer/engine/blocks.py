@@ -38,7 +38,7 @@ def warm_kernels(plan: Plan) -> None:
     """Compile every kernel the plan's blocks use, here rather than in racing workers."""
     for dims, layouts in plan.groups().items():
         names = tuple(o.name for o in layouts)
-        _kernel(plan, dims, names, _counted_in_loop(plan, dims, names))
+        _kernel(plan, dims, names, _counted_in_loop(plan, dims, _counted(plan, dims, names)))
 
 
 def _counted(plan: Plan, dims, outputs) -> tuple[tuple[str, int, int], ...]:
@@ -52,11 +52,11 @@ def _counted(plan: Plan, dims, outputs) -> tuple[tuple[str, int, int], ...]:
     )
 
 
-def _counted_in_loop(plan: Plan, dims, outputs) -> tuple[tuple[str, int, int], ...]:
-    """Those counted by the grid loop itself (outputs of few codes; gufuncs count none)."""
+def _counted_in_loop(plan: Plan, dims, counted) -> tuple[tuple[str, int, int], ...]:
+    """Those of ``counted`` the grid loop counts itself (few codes; gufuncs count none)."""
     if plan.sampled or not dims:
         return ()
-    return tuple(c for c in _counted(plan, dims, outputs) if c[2] <= MAX_CODES_COUNTED_IN_LOOP)
+    return tuple(c for c in counted if c[2] <= MAX_CODES_COUNTED_IN_LOOP)
 
 
 def _kernel(plan: Plan, dims: tuple[str, ...], outputs: tuple[str, ...], counted=()):
@@ -72,7 +72,7 @@ def solve_block(
     receives each categorical output's points per code (as text), over the full grid."""
     cut = dict(zip(plan.dims, plan.block_slices(block)))
     counted = _counted(plan, dims, tuple(outputs)) if counts is not None else ()
-    in_loop = _counted_in_loop(plan, dims, tuple(outputs)) if counts is not None else ()
+    in_loop = _counted_in_loop(plan, dims, counted)
     kernel = _kernel(plan, dims, tuple(outputs), in_loop)
     if plan.sampled or not dims:
         args = block_arguments(plan, cut)

@@ -111,12 +111,12 @@ def make_figure(data: xr.DataArray, lines=None, codes=None):
     layers = []
     if model.output(data.name).labels:
         colors = code_colors(model, data.name)
-        codes = list(range(min(colors), max(colors) + 1))
+        scale = list(range(min(colors), max(colors) + 1))
         # Colours are pinned to codes through the plot options (not the data's range), so
         # a plane showing only some codes, or one rebuilt for hover, keeps them.
-        cmap = [colors.get(c, NOT_COMPUTED_COLOR) for c in codes]
+        cmap = [colors.get(c, NOT_COMPUTED_COLOR) for c in scale]
         plane = draw(x=x, y=y, cmap=cmap, colorbar=False).opts(
-            clim=(codes[0] - 0.5, codes[-1] + 0.5)
+            clim=(scale[0] - 0.5, scale[-1] + 0.5)
         )
         layers = [
             hv.Scatter([(np.nan, np.nan)], label=label).opts(
