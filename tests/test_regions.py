@@ -149,13 +149,28 @@ def test_sobol_nets_drawn_in_the_kernel_count_what_scipys_nets_count(shapes):
         assert len(np.flatnonzero(got)) > 2  # several cells: a test that could fail
 
 
+@pytest.mark.parametrize("d", [1, 2, 6, 13])
+def test_matrix_scramble_is_scipys_bit_for_bit(d):
+    from scipy.stats._sobol import _cscramble
+
+    from kernels.sobol import BITS, _directions, _scrambled
+
+    rng = np.random.default_rng(d)
+    for _ in range(20):
+        ltm = rng.integers(0, 2, size=(d, BITS, BITS), dtype=np.uint32)
+        expected = _directions(d).copy()
+        _cscramble(dim=d, bits=BITS, ltm=np.tril(ltm), sv=expected)
+        np.testing.assert_array_equal(_scrambled(ltm, _directions(d)), expected)
+
+
 def test_sobol_state_without_scipys_private_steps_is_the_same(monkeypatch):
     import scipy.stats._sobol
 
-    from kernels.sobol import scrambled_state
+    from kernels.sobol import _directions, scrambled_state
 
     fast = scrambled_state(4, np.random.default_rng(11))
-    monkeypatch.delattr(scipy.stats._sobol, "_cscramble")  # as if a scipy had moved it
+    monkeypatch.delattr(scipy.stats._sobol, "_initialize_v")  # as if a scipy had moved it
+    _directions.cache_clear()
     engine = scrambled_state(4, np.random.default_rng(11))
     for a, b in zip(fast, engine):
         np.testing.assert_array_equal(a, b)
