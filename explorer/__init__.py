@@ -2,14 +2,15 @@
 
 ``explorer.solve`` solves a model at given points; ``explorer.open_sweep`` (also
 ``explorer.open``) opens a stored sweep; ``explorer.make_slice`` (also ``explorer.slice``)
-cuts a 2-D plane from a store, a config or a parameter set; ``explorer.get_model`` and
+cuts a 2-D plane from a store, a config or a parameter set; ``explorer.plot`` draws a
+plane as ``explorer plot`` does (in a notebook); ``explorer.get_model`` and
 ``explorer.register`` reach the models. ``from explorer import *`` takes only the names
 that shadow no builtin.
 """
 
 from __future__ import annotations
 
-__all__ = ["solve", "open_sweep", "make_slice", "get_model", "register"]
+__all__ = ["solve", "open_sweep", "make_slice", "plot", "get_model", "register"]
 
 # Public name -> (module, attribute); imported on first use so `import explorer` (and the
 # CLI's --help) stays fast.
@@ -19,6 +20,7 @@ _LAZY = {
     "open": ("explorer.views.slicing", "open_sweep"),
     "make_slice": ("explorer.views.slicing", "make_slice"),
     "slice": ("explorer.views.slicing", "make_slice"),
+    "plot": ("explorer.views.figures", "plot"),
     "get_model": ("explorer.models", "get_model"),
     "register": ("explorer.models", "register"),
 }

@@ -10,6 +10,7 @@ import contextlib
 import gc
 import os
 import warnings
+from pathlib import Path
 
 import click
 
@@ -417,13 +418,27 @@ def slice_command(source, x, y, at_items, var, csv_path) -> None:
         output_file(csv_path)
     data = _slice_or_fail(source, x, y, at_items, var)
     if csv_path:
-        data.to_dataframe().reset_index()[[y, x, var]].to_csv(csv_path, index=False)
+        from explorer.views.exports import slice_csv
+
+        Path(csv_path).write_bytes(slice_csv(data))
         click.echo(f"wrote {data.size} points ({data.attrs['source']}) to {csv_path}")
         return
     from explorer.views.tables import format_grid
 
     click.echo(f"{var} over {y} (rows) x {x} (columns); {data.attrs['source']}")
     click.echo(format_grid(data))
+
+
+def _figure_size(ctx, param, text: str) -> tuple[float, float]:
+    try:
+        width, height = (float(v) for v in text.lower().split("x"))
+    except ValueError:
+        width = height = 0.0
+    if not (1 <= width <= 50 and 1 <= height <= 50):
+        raise click.BadParameter(
+            f"{text!r} is not a figure size; write WIDTHxHEIGHT in inches, each 1 to 50, e.g. 8x5.5"
+        )
+    return width, height
 
 
 @main.command()
@@ -434,16 +449,30 @@ def slice_command(source, x, y, at_items, var, csv_path) -> None:
     "--output",
     "output_path",
     required=True,
-    help="FILE.png (static) or FILE.html (interactive).",
+    help="FILE.png, .svg or .pdf (for print) or FILE.html (interactive, works offline).",
 )
-def plot(source, x, y, at_items, var, output_path) -> None:
-    """Draw a 2-D slice with the paper's boundaries to a PNG or HTML file."""
+@click.option(
+    "--dpi",
+    default=150,
+    show_default=True,
+    type=click.IntRange(20, 1200),
+    help="Resolution of a PNG.",
+)
+@click.option(
+    "--size",
+    callback=_figure_size,
+    default="8x5.5",
+    show_default=True,
+    help="Width x height in inches (HTML: 100 pixels per inch).",
+)
+def plot(source, x, y, at_items, var, output_path, dpi, size) -> None:
+    """Draw a 2-D slice with the paper's boundaries to a PNG, SVG, PDF or HTML file."""
     from explorer.views.plots import save_figure
 
     output_file(output_path)
     data = _slice_or_fail(source, x, y, at_items, var)
     try:
-        path = save_figure(data, output_path)
+        path = save_figure(data, output_path, dpi=dpi, size=size)
     except ValueError as err:  # a file type it cannot draw
         raise click.ClickException(str(err)) from None
     click.echo(f"wrote {path} ({var} over {x} x {y}, {data.attrs['source']})")
@@ -561,8 +590,9 @@ def bench(quick, sizes, worker_text, methods, repeat, json_path, plot_path, comm
 @main.command()
 @click.argument("source", metavar="CONFIG|STORE")
 @click.option("--json", "json_path", help="Also write the report here.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
 @scheduler_options
-def check(source, json_path, workers, address, scheduler_file) -> None:
+def check(source, json_path, quiet, workers, address, scheduler_file) -> None:
     """Check the paper's Implications 1-5 and Propositions 1-2 at every point of a sweep.
 
     Prints points checked, violations and a counterexample per reading, where
@@ -581,7 +611,7 @@ def check(source, json_path, workers, address, scheduler_file) -> None:
     config = load_source(source)
     plan = make_plan(config)
     start = time.perf_counter()
-    result = check_plan(plan, scheduler)
+    result = check_plan(plan, scheduler, progress=None if quiet else "checking")
     report = check_report(plan, result, time.perf_counter() - start)
     click.echo(format_check(report, plan.model))
     if json_path:
@@ -618,9 +648,18 @@ def check(source, json_path, workers, address, scheduler_file) -> None:
     type=click.IntRange(min=64),
     help="SALib base sample for the sensitivity indices (a power of two).",
 )
+@click.option("--quiet", is_flag=True, help="No progress bars.")
 @scheduler_options
 def analyse(
-    source, folder, shares_points, shares_method, sobol_base, workers, address, scheduler_file
+    source,
+    folder,
+    shares_points,
+    shares_method,
+    sobol_base,
+    quiet,
+    workers,
+    address,
+    scheduler_file,
 ) -> None:
     """Write a report: theory checks, region shares with intervals, Sobol' sensitivity."""
     from explorer.analysis.report import analyse as write_report
@@ -652,6 +691,7 @@ def analyse(
         shares_method=shares_method,
         sobol_n=sobol_base,
         scheduler=scheduler,
+        progress=not quiet,
     )
     click.echo(f"wrote {path} (figures and analysis.json beside it)")
 

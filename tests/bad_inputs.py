@@ -717,12 +717,6 @@ SLICE_CASES = [
         (store(),),
     ),
     Case(
-        "slice: unstored output",
-        ("slice", "{d}/s.zarr", *PLANE, "--var", "eu_leader"),
-        ("'eu_leader'", "choose one of"),
-        (store(),),
-    ),
-    Case(
         "slice: at without =",
         ("slice", "{d}/s.zarr", *PLANE, "--at", "alpha"),
         ("'alpha'", "NAME=NUMBER", "write e.g."),
@@ -797,7 +791,25 @@ SLICE_CASES = [
     Case(
         "plot: unknown file type",
         ("plot", "{d}/s.zarr", *PLANE, "-o", "{d}/f.jpg"),
-        ("'f.jpg'", ".png or .html"),
+        ("'f.jpg'", ".png, .svg, .pdf, .html"),
+        (store(),),
+    ),
+    Case(
+        "plot: a size that is no size",
+        ("plot", "{d}/s.zarr", *PLANE, "-o", "{d}/f.png", "--size", "8by5"),
+        ("'8by5'", "WIDTHxHEIGHT", "e.g. 8x5.5"),
+        (store(),),
+    ),
+    Case(
+        "plot: a size too large to draw",
+        ("plot", "{d}/s.zarr", *PLANE, "-o", "{d}/f.png", "--size", "80x5"),
+        ("'80x5'", "each 1 to 50"),
+        (store(),),
+    ),
+    Case(
+        "plot: a dpi out of range",
+        ("plot", "{d}/s.zarr", *PLANE, "-o", "{d}/f.png", "--dpi", "5"),
+        ("5", "20<=x<=1200"),
         (store(),),
     ),
     Case(

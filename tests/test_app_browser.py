@@ -57,6 +57,13 @@ def server(tmp_path_factory):
     yield from serving(url)
 
 
+STORES: dict[str, str] = {}  # base URL -> the store served there
+
+
+def server_store(base: str) -> str:
+    return STORES[base]
+
+
 def serving(url):
     """``explorer serve`` on a store in a subprocess; yields (base URL, process)."""
     port = free_port()
@@ -67,6 +74,7 @@ def serving(url):
         text=True,
     )
     base = f"http://127.0.0.1:{port}/"
+    STORES[base] = url
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
@@ -156,19 +164,33 @@ def test_switching_the_output_redraws(server, browser):
     assert errors == []
 
 
-def test_hover_shows_parameters_and_outputs(server, browser):
+def test_hover_shows_the_point_and_outputs_decoded(server, browser):
+    """The tooltip names the point and gives each categorical output as its label (the
+    one explorer.solve gives there), in a few lines, not codes."""
+    import numpy as np
+
+    import explorer
+    from explorer.models import get_model
+
     base, _ = server
     page, _ = open_app(browser, base)
-    box = page.locator(".bk-Canvas").first.bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
+    frame = page.evaluate(FRAME_JS)
+    thetas, betas = np.linspace(0.01, 0.99, 90), np.linspace(0, 1, 80)
+    theta, beta = thetas[27], betas[40]  # a cell's centre
+    px = frame["left"] + (theta - frame["x"][0]) / np.ptp(frame["x"]) * frame["width"]
+    py = frame["top"] + (frame["y"][1] - beta) / np.ptp(frame["y"]) * frame["height"]
+    page.mouse.move(px, py)
     tooltip = page.locator(".bk-Tooltip").first
     tooltip.wait_for(state="visible", timeout=20_000)
-    # The tooltip's rows live in bokeh's shadow DOM; locators pierce it.
-    for label in ("θ (theta)", "β (beta)", "outcome", "eu_leader", "α (alpha)", "q (q)"):
-        assert tooltip.get_by_text(label, exact=False).first.is_visible(), label
+    rows = tooltip.locator(".bk-tooltip-row-label").all_text_contents()
     values = [v.strip() for v in tooltip.locator(".bk-tooltip-row-value").all_text_contents()]
-    assert "0.8" in values  # alpha, a fixed parameter
-    assert any(v in ("0", "1", "2") for v in values)  # the outcome code
+    shown = dict(zip((r.strip().rstrip(":") for r in rows), values))
+    solved = explorer.solve(game="revisionist", **FIGURE2, q=0.5, theta=theta, beta=beta)
+    labels = get_model("coalition").output("outcome").labels
+    assert abs(float(shown["θ (theta)"]) - theta) < 0.004, shown  # within a third of a cell
+    assert abs(float(shown["β (beta)"]) - beta) < 0.004, shown
+    assert shown["outcome"] == labels[int(solved.outcome)], shown
+    assert len(shown) <= 6, shown  # compact: the point and the outputs with categories
     page.screenshot(path=str(SCREENSHOTS / "app-hover.png"))
 
 
@@ -351,3 +373,133 @@ def test_the_example_model_in_the_app(bargaining_server, browser):
     labels = get_model("bargaining").output("outcome").labels
     assert_colours_match_outcomes(page, labels, solved, c_a, c_high, "bargaining")
     assert errors == []
+
+
+# What the main map shows, from Bokeh's models: its title, axis labels and the values of
+# the image it paints.
+VIEW_JS = """() => {
+  const docs = Bokeh.documents;
+  const found = [];
+  for (const doc of docs) for (const m of doc._all_models.values()) {
+    if (m.type === "Figure" && m.title && m.title.text) found.push(m);
+  }
+  const f = found.sort((a, b) => b.title.text.length - a.title.text.length)[0];
+  const column = (r) => {
+    const data = r.data_source ? r.data_source.data : {};
+    return data instanceof Map ? data.get("image") : data.image;
+  };
+  const image = f.renderers.map(column).find((v) => v);
+  return [f.title.text, f.below[0].axis_label, f.left[0].axis_label,
+          Array.from(image[0]).slice(0, 4000)];
+}"""
+
+
+def test_the_address_bar_follows_the_view_and_reproduces_it(server, browser):
+    base, _ = server
+    page, errors = open_app(browser, base)
+    handle = [h for h in page.locator(".noUi-handle").all() if h.is_visible()][2]  # q
+    handle.focus()
+    handle.press("ArrowRight")
+    deadline = time.monotonic() + 20
+    while "q=0.75" not in page.evaluate("location.search") and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    query = page.evaluate("location.search")
+    assert "q=0.75" in query and "var=outcome" in query and "x=theta" in query, query
+    moved = page.evaluate(VIEW_JS)
+    fresh, _ = open_app(browser, base + query)
+    fresh.get_by_text("q (q): 0.75").first.wait_for(timeout=20_000)
+    assert fresh.evaluate(VIEW_JS) == moved  # the same title, axes and painted values
+    assert errors == []
+
+
+def test_downloaded_csv_is_the_slice(server, browser, tmp_path):
+    import pandas as pd
+
+    import explorer
+
+    base, _ = server
+    page, _ = open_app(browser, base + "?q=0.25")
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="CSV").click()
+    path = tmp_path / "slice.csv"
+    download.value.save_as(path)
+    got = pd.read_csv(path)
+    store = server_store(base)
+    at = {"q": 0.25}
+    expected = explorer.slice(store, "theta", "beta", at, "outcome")
+    want = expected.reset_coords(drop=True).to_dataframe().reset_index()
+    assert list(got.columns) == ["beta", "theta", "outcome"]
+    assert len(got) == expected.size
+    np_equal = (
+        got[["beta", "theta", "outcome"]].to_numpy()
+        == want[["beta", "theta", "outcome"]].to_numpy()
+    )
+    assert np_equal.all()
+
+
+def test_a_phone_sized_screen_shows_map_and_controls_without_overlap(server, browser):
+    base, _ = server
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(base)
+    page.wait_for_selector("canvas", timeout=60_000)
+    page.wait_for_timeout(1500)
+    plot = page.locator(".bk-Canvas").first
+    plot.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "app-390px.png"))
+    controls = [
+        *page.locator("select").all(),
+        *[h for h in page.locator(".noUi-target").all() if h.is_visible()],
+        page.get_by_role("button", name="swap x and y"),
+        page.get_by_role("button", name="CSV"),
+    ]
+    assert len(controls) >= 8
+    canvas = plot.bounding_box()  # all boxes now, in the same (scrolled) viewport
+    assert canvas["width"] >= 250 and canvas["x"] >= 0 and canvas["x"] + canvas["width"] <= 391
+    for control in controls:
+        box = control.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 391, box
+        overlaps = not (
+            box["y"] + box["height"] <= canvas["y"]
+            or canvas["y"] + canvas["height"] <= box["y"]
+            or box["x"] + box["width"] <= canvas["x"]
+            or canvas["x"] + canvas["width"] <= box["x"]
+        )
+        assert not overlaps, (box, canvas)
+
+
+def test_an_html_figure_draws_offline(tmp_path, browser):
+    """Saved HTML carries BokehJS inside it: with every network request refused, the
+    page still draws the map."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    import explorer
+    from explorer.views.plots import save_figure
+
+    thetas = np.linspace(0.05, 0.95, 40)
+    data = explorer.slice(
+        {
+            "game": "revisionist",
+            **FIGURE2,
+            "q": 0.5,
+            "theta": thetas,
+            "beta": np.linspace(0, 1, 30),
+        },
+        "theta",
+        "beta",
+    )
+    path = save_figure(data, tmp_path / "plane.html")
+    page = browser.new_page(viewport={"width": 1000, "height": 700})
+    refused = []
+    page.route("http*://**", lambda route: (refused.append(route.request.url), route.abort()))
+    page.goto(path.as_uri())
+    page.wait_for_selector("canvas", timeout=30_000)
+    page.wait_for_timeout(1500)
+    assert refused == []
+    pixels = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB"))
+    colours = {tuple(c) for c in pixels.reshape(-1, 3)[::97]}
+    assert (0x00, 0x72, 0xB2) in colours or (230, 159, 0) in colours  # outcome colours painted

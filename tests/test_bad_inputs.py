@@ -5,6 +5,7 @@ import hashlib
 from pathlib import Path
 
 import dask
+import distributed  # noqa: F401  (its config defaults exist before a case sets any)
 import pytest
 from click.testing import CliRunner
 

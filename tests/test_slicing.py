@@ -145,8 +145,8 @@ def test_plot_html_and_cli_slice(stored, tmp_path):
         ],
     )
     assert small.exit_code == 0 and "codes:" in small.output
-    bad = CliRunner().invoke(main, ["plot", stored, *PLANE, "-o", "f.pdf"])
-    assert bad.exit_code == 1 and ".png or .html" in bad.output
+    bad = CliRunner().invoke(main, ["plot", stored, *PLANE, "-o", "f.tiff"])
+    assert bad.exit_code == 1 and ".png, .svg, .pdf, .html" in bad.output
 
 
 def test_slices_from_a_parameter_set():

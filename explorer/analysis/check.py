@@ -151,8 +151,11 @@ def check_task(cut: dict[str, slice], plan: Plan) -> dict:
     return results
 
 
-def check_plan(plan: Plan, scheduler: Scheduler | None = None, on_done=None) -> dict:
-    """Every applicable claim over every point of ``plan``; see ``check_report``."""
+def check_plan(
+    plan: Plan, scheduler: Scheduler | None = None, on_done=None, progress: str | None = None
+) -> dict:
+    """Every applicable claim over every point of ``plan``; see ``check_report``.
+    ``progress`` labels a progress bar of points checked."""
     pieces = task_slices(plan)
     totals = {i: Tally() for i, c in enumerate(claims_of(plan)) if not applicable(c, plan)}
     tally = [None]
@@ -165,7 +168,14 @@ def check_plan(plan: Plan, scheduler: Scheduler | None = None, on_done=None) -> 
         if on_done:
             on_done(1)
 
-    run_tasks(check_task, pieces, scheduler, shared=plan, on_result=add)
+    shape = dict(zip(plan.dims, plan.shape))
+
+    def points(cut) -> int:
+        return math.prod(len(range(*cut.get(d, slice(None)).indices(n))) for d, n in shape.items())
+
+    run_tasks(
+        check_task, pieces, scheduler, shared=plan, on_result=add, weight=points, progress=progress
+    )
     return {"claims": totals, "tally": tally[0], "tasks": len(pieces)}
 
 

@@ -26,6 +26,7 @@ def analyse(
     shares_method: str = "sobol",
     sobol_n: int = 4096,
     scheduler: Scheduler | None = None,
+    progress: bool = False,
 ) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -34,17 +35,20 @@ def analyse(
 
     start = time.perf_counter()
     plan = make_plan(config)
-    checked = check_report(plan, check_plan(plan, scheduler), 0.0)
+    label = (lambda text: text) if progress else (lambda text: None)
+    checked = check_report(plan, check_plan(plan, scheduler, progress=label("checking")), 0.0)
     checked["seconds"] = timings["check"] = round(time.perf_counter() - start, 2)
 
     start = time.perf_counter()
     box = box_of(config)
-    shares = region_shares(box, shares_n, shares_method, scheduler=scheduler)
+    shares = region_shares(
+        box, shares_n, shares_method, scheduler=scheduler, progress=label("region shares")
+    )
     timings["shares"] = round(time.perf_counter() - start, 2)
     shares.pop("tally")
 
     start = time.perf_counter()
-    indices = box_sensitivity(box, sobol_n, scheduler=scheduler)
+    indices = box_sensitivity(box, sobol_n, scheduler=scheduler, progress=label("sensitivity"))
     timings["sensitivity"] = round(time.perf_counter() - start, 2)
 
     plot_shares(shares, folder / "shares.png", config.spec)

@@ -57,9 +57,12 @@ def box_problem(box: Box) -> dict:
     }
 
 
-def model_evaluator(box: Box, scheduler: Scheduler | None = None) -> Callable:
+def model_evaluator(
+    box: Box, scheduler: Scheduler | None = None, progress: str | None = None
+) -> Callable:
     """``evaluate(unit)``: the model's sensitivity targets at design points in the unit cube
-    (mapped through each parameter's distribution and bounds), solved in tasks."""
+    (mapped through each parameter's distribution and bounds), solved in tasks
+    (``progress`` labels a progress bar of points solved)."""
     declared = box.model.sensitivity
     if declared is None:
         raise ValueError(f"the {box.model.name} model declares no sensitivity targets")
@@ -73,6 +76,8 @@ def model_evaluator(box: Box, scheduler: Scheduler | None = None) -> Callable:
             scheduler,
             shared=(box, unit),
             on_result=lambda start, values: pieces.__setitem__(start, values),
+            weight=lambda start: min(ROWS_PER_TASK, len(unit) - start),
+            progress=progress,
         )
         values = {o: np.concatenate([pieces[s][o] for s in starts]) for o in declared.outputs}
         return {name: pick(values) for name, pick in declared.targets.items()}
@@ -92,8 +97,9 @@ def _solve_rows(start: int, job: tuple[Box, np.ndarray]) -> dict:
     return dict(zip(outputs, solved))
 
 
-def box_sensitivity(box: Box, n: int = 4096, seed: int = 0, scheduler=None) -> dict:
-    return sobol_indices(box_problem(box), model_evaluator(box, scheduler), n, seed)
+def box_sensitivity(box: Box, n: int = 4096, seed: int = 0, scheduler=None, progress=None) -> dict:
+    evaluate = model_evaluator(box, scheduler, progress)
+    return sobol_indices(box_problem(box), evaluate, n, seed)
 
 
 def plot_indices(indices: dict, names: list[str], path: str | Path) -> Path:

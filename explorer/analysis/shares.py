@@ -133,8 +133,10 @@ def region_shares(
     seed: int = 0,
     scheduler: Scheduler | None = None,
     on_done=None,
+    progress: str | None = None,
 ) -> dict:
-    """Shares of the box in each region the model declares, with intervals."""
+    """Shares of the box in each region the model declares, with intervals; ``progress``
+    labels a progress bar of points drawn."""
     if method not in ("random", "sobol"):
         raise ValueError(f"unknown method {method!r}; use 'sobol' or 'random'")
     if not box.bounds:
@@ -152,7 +154,15 @@ def region_shares(
     # Several chunks per task (each still its own replicate): fewer, longer tasks.
     step = max(1, min(MAX_CHUNKS_PER_TASK, chunks // MIN_TASKS))
     batches = [tuple(range(c, min(chunks, c + step))) for c in range(0, chunks, step)]
-    run_tasks(tally_chunks, batches, scheduler, shared=(box, method, seed, size), on_result=keep)
+    run_tasks(
+        tally_chunks,
+        batches,
+        scheduler,
+        shared=(box, method, seed, size),
+        on_result=keep,
+        weight=lambda batch: size * len(batch),
+        progress=progress,
+    )
     tallies = [per[c] for c in range(chunks)]  # in chunk order, whatever the finishing order
     total = sum(tallies)
     return summarise(box.model, tallies if method == "sobol" else [total], total, method)

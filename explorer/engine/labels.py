@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from explorer.models.declaration import Model
@@ -14,10 +15,19 @@ if TYPE_CHECKING:
 NOT_COMPUTED = -2
 
 
+CONVENTIONS = "CF-1.10"
+DIMENSIONLESS = "1"  # CF's units of a pure number
+
+
 def output_attrs(model: Model, name: str) -> dict:
-    """Meaning, dependencies and CF labels of one output, from the model declaration."""
+    """Meaning, units, dependencies and CF labels of one output, from the declaration.
+    Outputs with categories carry flag attributes and no units, as CF has it."""
     output = model.output(name)
     attrs = {"long_name": output.meaning, "depends_on": list(output.depends_on)}
+    if output.symbol:
+        attrs["symbol"] = output.symbol
+    if output.kind == "continuous":
+        attrs["units"] = output.units or DIMENSIONLESS
     if output.labels:
         attrs["flag_values"] = list(output.labels)
         attrs["flag_meanings"] = " ".join(_token(label) for label in output.labels.values())
@@ -27,18 +37,43 @@ def output_attrs(model: Model, name: str) -> dict:
     return attrs
 
 
+def parameter_attrs(model: Model, name: str) -> dict:
+    """long_name, symbol, units and domain of a parameter (a coordinate of a store)."""
+    try:
+        param = model.parameter(name)
+    except StopIteration:  # not a parameter of the model: nothing to say
+        return {}
+    return {
+        "long_name": param.meaning,
+        "symbol": param.symbol,
+        "units": param.units or DIMENSIONLESS,
+        "domain": str(param.domain),
+    }
+
+
 def annotate(ds: xr.Dataset, model: Model) -> xr.Dataset:
-    """Attach meanings, categorical labels and flag names from the model declaration."""
+    """Attach meanings, units, categorical labels and flag names from the declaration."""
     for name in ds.data_vars:
         ds[name].attrs.update(output_attrs(model, name))
-    for param in model.parameters:
-        if param.name in ds.coords:
-            ds[param.name].attrs.update(
-                long_name=param.meaning, symbol=param.symbol, domain=str(param.domain)
-            )
+    for name in ds.coords:
+        ds[name].attrs.update(parameter_attrs(model, name))
     return ds
 
 
+# CF allows letters, digits and _-.+@ in a flag meaning; comparisons become words.
+_WORDS = (
+    ("<=", " le "),
+    (">=", " ge "),
+    ("==", " eq "),
+    ("<", " lt "),
+    (">", " gt "),
+    ("*", " times "),
+    ("'", " prime "),
+)
+
+
 def _token(label: str) -> str:
-    """A flag description as one whitespace-free token, as CF flag_meanings requires."""
-    return "_".join(label.split())
+    """A flag description as one token of the characters CF allows in flag_meanings."""
+    for symbol, word in _WORDS:
+        label = label.replace(symbol, word)
+    return "_".join(re.sub(r"[^A-Za-z0-9_.+@-]+", " ", label).split())

@@ -129,20 +129,26 @@ def run_tasks(
     if not items:
         return
     on_result = on_result or (lambda item, result: None)
-    bar = _progress_bar(sum(weight(i) for i in items), progress)
+    bars = []  # shown once a scheduler is reached: a failed connection shows only its error
+
+    def start_bar():
+        bars.append(_progress_bar(sum(weight(i) for i in items), progress))
 
     def finished(item, result):
         on_result(item, result)
-        bar.update(weight(item))
+        bars[0].update(weight(item))
 
     try:
         if client is not None or scheduler.remote:
             with nullcontext(client) if client is not None else connect(scheduler) as connected:
+                start_bar()
                 _run_distributed(connected, function, items, shared, finished)
         else:
+            start_bar()
             _run_local(scheduler, function, items, shared, finished)
     finally:
-        bar.close()
+        for bar in bars:
+            bar.close()
 
 
 def _run_local(scheduler: Scheduler, function, items, shared, finished) -> None:

@@ -59,7 +59,9 @@ def forget_arrays() -> None:
     _chunk_encoder.cache_clear()
 
 
-def create(url: str, plan: Plan, codec: str, attrs: dict, output_attrs: dict[str, dict]) -> None:
+def create(
+    url: str, plan: Plan, codec: str, attrs: dict, output_attrs: dict[str, dict], coord_attrs: dict
+) -> None:
     """Write the group, coordinates and empty output arrays (no output chunks).
 
     A store of this tool's that is already there is cleared first (only its own files);
@@ -77,9 +79,9 @@ def create(url: str, plan: Plan, codec: str, attrs: dict, output_attrs: dict[str
     group = zarr.create_group(url, zarr_format=3, attributes=attrs)
     for name, values in plan.coords.items():
         dims = plan.dims if plan.sampled else (name,)
-        _write_array(group, name, np.asarray(values, np.float64), dims)
+        _write_array(group, name, np.asarray(values, np.float64), dims, coord_attrs.get(name))
     for name, value in plan.fixed.items():
-        _write_array(group, name, np.asarray(value, np.float64), ())
+        _write_array(group, name, np.asarray(value, np.float64), (), coord_attrs.get(name))
     for layout in plan.outputs:
         chunks = tuple(c for d, c in zip(plan.dims, plan.chunks) if d in layout.dims)
         shape = tuple(n for d, n in zip(plan.dims, plan.shape) if d in layout.dims)
@@ -108,9 +110,14 @@ def rewrite_coordinates(url: str, plan: Plan, names) -> None:
     ownership.write_marker(url, marker["state"], marker["nodes"], coordinates)
 
 
-def _write_array(group, name: str, values: np.ndarray, dims: tuple[str, ...]) -> None:
+def _write_array(group, name: str, values: np.ndarray, dims: tuple[str, ...], attrs=None) -> None:
     array = group.create_array(
-        name, shape=values.shape, dtype=values.dtype, fill_value=np.nan, dimension_names=dims
+        name,
+        shape=values.shape,
+        dtype=values.dtype,
+        fill_value=np.nan,
+        dimension_names=dims,
+        attributes=attrs or {},
     )
     array[...] = values
 

@@ -15,7 +15,7 @@ from explorer.engine import integrity, ledger, ownership, store
 from explorer.engine.blocks import compute_block, warm_kernels
 from explorer.engine.config import SweepConfig
 from explorer.engine.files import StoreError, normalize_url
-from explorer.engine.labels import output_attrs
+from explorer.engine.labels import CONVENTIONS, output_attrs, parameter_attrs
 from explorer.engine.ownership import State
 from explorer.engine.plan import Plan, make_plan
 from explorer.engine.run import Scheduler, connect, run_tasks
@@ -52,6 +52,13 @@ def versions() -> dict[str, str]:
     return found
 
 
+def _package_version() -> str:
+    try:
+        return f"coalition-explorer {metadata.version('coalition-explorer')}"
+    except metadata.PackageNotFoundError:
+        return "coalition-explorer"
+
+
 def prepare_store(
     config: SweepConfig, plan: Plan, url: str, resume: bool, overwrite: bool, verify: bool = False
 ) -> tuple[Plan, set[str], list[str]]:
@@ -74,7 +81,11 @@ def prepare_store(
     if found is State.ABSENT and resume:
         log.info("%s does not exist yet: starting a new sweep", url)
     spec = config.spec
+    created = _now()
     attrs = {
+        "Conventions": CONVENTIONS,
+        "title": config.description or f"{spec.title}: a sweep",
+        "history": f"{created} explorer run ({_package_version()})",
         "model": spec.name,
         **dict(config.choices),
         "citation": spec.citation,
@@ -84,11 +95,16 @@ def prepare_store(
         "grid": plan.grid.as_dict(),
         "n_blocks": math.prod(plan.n_blocks),
         "status": "incomplete",
-        "created": _now(),
+        "created": created,
         "versions": versions(),
     }
     store.create(
-        url, plan, config.codec, attrs, {o.name: output_attrs(spec, o.name) for o in plan.outputs}
+        url,
+        plan,
+        config.codec,
+        attrs,
+        {o.name: output_attrs(spec, o.name) for o in plan.outputs},
+        {name: parameter_attrs(spec, name) for name in [*plan.coords, *plan.fixed]},
     )
     return plan, set(), []
 

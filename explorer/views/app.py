@@ -9,21 +9,26 @@ Bad inputs, from widgets or URL parameters, show an error in the page; the serve
 from __future__ import annotations
 
 import html
+import io
 import logging
+from functools import partial
 
 import numpy as np
 import panel as pn
 import xarray as xr
 
-from explorer.engine.labels import NOT_COMPUTED
 from explorer.engine.stored import model_of
-from explorer.views.plots import boundaries, code_colors, make_figure, title_of
+from explorer.views.exports import figure_bytes, slice_csv, slice_netcdf
+from explorer.views.help import help_html
+from explorer.views.plots import COLOUR, boundaries, hover_tool, make_figure, title_of
 from explorer.views.slicing import SliceError, grid_dims, make_slice, open_cached
+from explorer.views.styles import NOT_COMPUTED_LABEL, flag_names, style_of
 
 log = logging.getLogger(__name__)
 MAX_PIXELS = 800  # per axis; larger slices are thinned (nearest point, never averaged)
 HOVER_CACHE = 64  # slices of other outputs kept for the hover, per session
 FILL_IN_DELAY_MS = 150  # after the map is sent, the section and the rest of the hover
+DOWNLOADS = {"csv": "CSV", "nc": "NetCDF", "png": "PNG", "svg": "SVG"}
 
 
 def _compact(values: np.ndarray) -> np.ndarray:
@@ -53,7 +58,7 @@ class SweepApp:
                 "a grid of at least two"
             )
         self.spec, _ = model_of(self.ds.attrs)
-        outputs = [o for o in self.spec.output_names if o in self.ds.data_vars]
+        outputs = list(self.spec.output_names)  # those not stored are solved exactly
         self.var = pn.widgets.Select(label="output", options=outputs, value=outputs[0])
         plane = self.spec.plane
         x0, y0 = plane if plane and set(plane) <= set(self.dims) else self.dims[:2]
@@ -92,20 +97,94 @@ class SweepApp:
         self.status = pn.pane.Markdown("")
         self.plane = pn.pane.Bokeh(None, sizing_mode="stretch_width", min_height=520)
         self.curve = pn.pane.Bokeh(None, sizing_mode="stretch_width", height=260)
-        self._section_layout = None  # (output, dimension) of the section shown
+        self._section_layout = None  # (output, dimension, kind) of the section shown
         self._section_line = self._section_range = None
+        self.swap = pn.widgets.Button(label="swap x and y")
+        self.swap.on_click(lambda event: self._set_axes(self.y.value, self.x.value))
+        self.downloads = {
+            fmt: pn.widgets.FileDownload(
+                callback=partial(self.download, fmt),
+                filename=f"slice.{fmt}",
+                label=label,
+                embed=False,
+            )
+            for fmt, label in DOWNLOADS.items()
+        }
+        self._holding = False  # widgets being set together: one update after them all
         self.apply_url_parameters()
-        for widget in [
-            self.var,
-            self.x,
-            self.y,
-            self.live,
-            self.section,
-            *self.snapped.values(),
-            *self.free.values(),
-        ]:
-            widget.param.watch(lambda event: self.update(), "value")
+        for widget in [self.var, self.section, *self.snapped.values(), *self.free.values()]:
+            widget.param.watch(lambda event: self._changed(), "value")
+        self.x.param.watch(lambda e: self._axis_chosen(e, self.y), "value")
+        self.y.param.watch(lambda e: self._axis_chosen(e, self.x), "value")
+        self.live.param.watch(self._live_toggled, "value")
         self.update()
+
+    def _changed(self) -> None:
+        if not self._holding:
+            self.update()
+
+    def _set_axes(self, x: str, y: str) -> None:
+        """Both axes at once, redrawn once (never through a plane of x against x)."""
+        self._holding = True
+        try:
+            self.x.value, self.y.value = x, y
+        finally:
+            self._holding = False
+        self.update()
+
+    def _axis_chosen(self, event, other) -> None:
+        """Choosing for one axis the other's dimension swaps them."""
+        if self._holding:
+            return
+        if event.new == other.value:
+            x, y = (event.new, event.old) if other is self.y else (event.old, event.new)
+            self._set_axes(x, y)
+        else:
+            self.update()
+
+    def _live_toggled(self, event) -> None:
+        """Switching live solving on or off keeps the point shown: the free sliders take
+        the stored values, the stored sliders the nearest stored value."""
+        self._holding = True
+        try:
+            for d in self.dims:
+                snapped, free = self.snapped[d], self.free[d]
+                if event.new:
+                    free.value = snapped.value
+                else:
+                    options = np.asarray(snapped.options)
+                    snapped.value = float(options[np.argmin(np.abs(options - free.value))])
+                snapped.visible, free.visible = not event.new, event.new
+        finally:
+            self._holding = False
+        self.update()
+
+    def view_query(self) -> dict[str, str]:
+        """The URL query that reproduces the view (read back by apply_url_parameters)."""
+        query = {"var": self.var.value, "x": self.x.value, "y": self.y.value}
+        query.update({d: f"{v:.12g}" for d, v in self.point().items()})
+        if self.live.value:
+            query["live"] = "1"
+        return query
+
+    def _write_url(self) -> None:
+        location = pn.state.location
+        if location is not None:
+            location.update_query(**self.view_query())
+
+    def download(self, fmt: str):
+        """The current slice, in full (not thinned for the screen), as a file."""
+        x, y, var = self.x.value, self.y.value, self.var.value
+        at = {d: v for d, v in self.point().items() if d not in (x, y)}
+        data = make_slice(self.ds, x, y, at, var)
+        self.downloads[fmt].filename = f"{var}_{x}_{y}.{fmt}"
+        if fmt == "csv":
+            content = slice_csv(data)
+        elif fmt == "nc":
+            content = slice_netcdf(data)
+        else:
+            content = figure_bytes(data, fmt)
+        return io.BytesIO(content)
 
     def _label(self, dim: str) -> str:
         try:
@@ -150,11 +229,15 @@ class SweepApp:
             options = np.asarray(self.snapped[dim].options)
             self.snapped[dim].value = float(options[np.argmin(np.abs(options - value))])
             self.free[dim].value = value
-        unknown = sorted(set(args) - {"var", "x", "y", *self.dims})
+        if args.get("live") in ("1", "true"):
+            self.live.value = True
+            for d in self.dims:
+                self.snapped[d].visible, self.free[d].visible = False, True
+        unknown = sorted(set(args) - {"var", "x", "y", "live", *self.dims})
         if unknown:
             problems.append(
                 f"URL parameters {unknown} are not swept in this store; "
-                f"use var, x, y or {list(self.dims)}"
+                f"use var, x, y, live or {list(self.dims)}"
             )
         self.url_problems = problems
 
@@ -172,6 +255,7 @@ class SweepApp:
             self._after_redraw(lambda: self._fill_in(shown, data, at))
             source = html.escape(data.attrs["source"], quote=False)
             self.status.object = f"**{html.escape(var, quote=False)}**: {source}"
+            self._write_url()
         except ValueError as err:  # SliceError, StoreError, or a value the kernel refuses
             problems.append(str(err))
         # Everything shown comes from URLs and widgets a visitor controls: text, never markup.
@@ -205,30 +289,33 @@ class SweepApp:
         import holoviews as hv
         from bokeh.models import HoverTool, Image, Line
 
-        layout = (data.name, data.dims, tuple(at))
+        style, drawn = style_of(self.spec, data.name, data.values)
+        # What a figure drawn once can show: the categories (a bitmask's are those on the
+        # plane) and the non-finite values present, whose colours it fixes.
+        layout = (data.name, data.dims, tuple(at), style.categories, style.nonfinite)
         curves = boundaries(data)
         if layout == self._layout and len(curves) == len(self._curves):
             changed = {
-                "image" if i == 0 else name: [_compact(values)]
-                for i, (name, values) in enumerate(hover_data.items())
+                name: [_compact(values)]
+                for name, values in hover_data.items()
                 if self._sent.get(name) is not values
             }
+            if data.name in changed:
+                changed["image"] = [_compact(drawn)]
             self._image.data_source.data.update(changed)
-            shown = hover_data[data.name]
-            if not self.spec.output(data.name).labels and np.isfinite(shown).any():
-                # A continuous output's colours span the slice shown, as when first drawn.
-                mapper = self._image.glyph.color_mapper
-                mapper.update(low=float(np.nanmin(shown)), high=float(np.nanmax(shown)))
+            if not style.discrete:  # the robust limits of the slice shown, as when first drawn
+                low, high = style.limits
+                self._image.glyph.color_mapper.update(low=low, high=high)
             y, x = data.dims
             for renderer, (overlay, along, values) in zip(self._curves, curves):
                 xy = dict(zip((x, y), (along, values) if overlay.axis == y else (values, along)))
                 held = renderer.data_source.data
                 if any(not np.array_equal(held.get(k), v, equal_nan=True) for k, v in xy.items()):
                     renderer.data_source.data = xy  # (a curve the slider does not move stays)
-            self._hover.tooltips = self._tooltips(data, at, hover_data)
+            self._hover.update(**self._hover_rows(data, hover_data))
             self._title.text = title_of(data)
         else:
-            figure = hv.render(self.figure(data, at, hover_data, curves), backend="bokeh")
+            figure = hv.render(self.figure(data, style, drawn, hover_data, curves), backend="bokeh")
             self._image = next((r for r in figure.renderers if isinstance(r.glyph, Image)), None)
             self._curves = [r for r in figure.renderers if isinstance(r.glyph, Line)]
             self._hover = next(t for t in figure.tools if isinstance(t, HoverTool))
@@ -237,35 +324,46 @@ class SweepApp:
             self.plane.object = figure
         self._sent = dict(hover_data)
 
-    def _tooltips(self, data: xr.DataArray, at: dict, hover_data) -> list[tuple[str, str]]:
-        y, x = data.dims
-        tooltips = [(self._label(x), "$x{0.000}"), (self._label(y), "$y{0.000}")]
-        for i, name in enumerate(hover_data):
-            field = "image" if i == 0 else name  # HoloViews names the coloured column "image"
-            whole = np.dtype(self.spec.output(name).dtype).kind in "biu"  # codes, flags, bools
-            tooltips.append((name, f"@{{{field}}}{{0}}" if whole else f"@{{{field}}}{{0.0000}}"))
-        fixed = {c: float(self.ds[c]) for c in self.ds.coords if self.ds[c].ndim == 0}
-        return tooltips + [(self._label(k), f"{v:g}") for k, v in {**at, **fixed}.items()]
+    def hover_outputs(self, var: str) -> list[str]:
+        """What the hover shows besides the point: the plotted output and the stored
+        outputs with categories (decoded), so it stays a few lines long."""
+        stored = [o for o in self.spec.output_names if o in self.ds.data_vars and o != var]
+        return [var] + [o for o in stored if self.spec.output(o).kind != "continuous"]
 
-    def figure(self, data: xr.DataArray, at: dict, hover_data, curves):
+    def _hover_rows(self, data: xr.DataArray, hover_data) -> dict:
+        """Tooltips and formatters: the point, then each output decoded."""
+        y, x = data.dims
+        tool = hover_tool(self.spec, data.name, list(hover_data)[1:])
+        rows = [(self._label(x), "$x{0.000}"), (self._label(y), "$y{0.000}"), *tool.tooltips[2:]]
+        return {"tooltips": rows, "formatters": tool.formatters}
+
+    def figure(self, data: xr.DataArray, style, drawn, hover_data, curves):
         import holoviews as hv
         from bokeh.models import HoverTool
 
         y, x = data.dims
-        labels = self.spec.output(data.name).labels
-        codes = (*labels, NOT_COMPUTED) if labels and not self.ds.attrs.get("complete") else labels
-        figure = make_figure(data, lines=curves, codes=codes or None)
+        shown = None
+        if style.kind == "categorical":  # every category: an update in place adds none
+            incomplete = not self.ds.attrs.get("complete")
+            shown = [
+                c.index for c in style.categories if incomplete or c.label != NOT_COMPUTED_LABEL
+            ]
+        figure = make_figure(data, lines=curves, shown=shown)
         plane = figure.get(0)  # the map as drawn; rebuilt with the hover's columns
         element = hv.Image if isinstance(plane, hv.Image) else hv.QuadMesh
         columns = [np.asarray(v, dtype=np.float64) for v in hover_data.values()]
         image = element(
-            (data[x].values, data[y].values, *columns), kdims=[x, y], vdims=list(hover_data)
-        ).opts(**plane.opts.get().kwargs)
-        image = image.opts(tools=[HoverTool(tooltips=self._tooltips(data, at, hover_data))])
+            (data[x].values, data[y].values, drawn.astype(np.float64), *columns),
+            kdims=[x, y],
+            vdims=[COLOUR, *hover_data],
+            datatype=["grid"],
+        ).opts(**{k: v for k, v in plane.opts.get().kwargs.items() if k not in ("width", "height")})
+        image = image.opts(tools=[HoverTool(**self._hover_rows(data, hover_data))])
         return (image * figure.clone(figure.values()[1:])).opts(
             responsive=True,
             min_height=500,
-            legend_position="right",
+            legend_position="bottom",  # fits a phone's width as well as a desktop's
+            legend_cols=1,
             toolbar="above",
             xlabel=self._label(x),
             ylabel=self._label(y),
@@ -280,7 +378,7 @@ class SweepApp:
         ``cached_only``: only those already read."""
         values = {data.name: data.values}
         y, x = data.dims
-        for name in self.ds.data_vars:
+        for name in self.hover_outputs(data.name):
             if name != data.name:
                 own = tuple(sorted((d, at[d]) for d in self.ds[name].dims if d in at))
                 found = self._hover_slice(name, x, y, own, data.shape, cached_only)
@@ -311,59 +409,98 @@ class SweepApp:
         line = make_slice(
             self.ds, dim, other, {k: v for k, v in at.items() if k != other}, var
         ).sel({other: at[other]}, method="nearest")
-        if self._section_layout == (var, dim):
-            self._section_line.data_source.data = {dim: line[dim].values, var: line.values}
-            finite = line.values[np.isfinite(line.values)]
+        style, _ = style_of(self.spec, var, line.values)
+        ys = line.values.astype(np.float64)
+        if self._section_layout == (var, dim, style.kind) and not style.discrete:
+            self._section_line.data_source.data = {dim: line[dim].values, var: ys}
+            finite = ys[np.isfinite(ys)]
             if finite.size:  # the y range follows the data, as when first drawn
                 low, high = float(finite.min()), float(finite.max())
                 pad = (high - low) * 0.05 or 0.5
                 self._section_range.update(start=low - pad, end=high + pad)
             return
-        curve = hv.Curve((line[dim].values, line.values), dim, var).opts(
+        options = {"color": "#0072b2", "tools": ["hover"]}
+        if style.discrete:  # categories: steps between labelled levels, never interpolated
+            levels = sorted(set(ys[np.isfinite(ys)].tolist()))
+            names = _level_names(self.spec.output(var), levels)
+            options.update(interpolation="steps-mid", yticks=list(zip(levels, names)))
+        curve = hv.Curve((line[dim].values, ys), dim, var).opts(
             responsive=True,
             height=240,
-            color="#0072b2",
             title=f"{var} along {dim}",
             xlabel=self._label(dim),
-            tools=["hover"],
+            **options,
         )
         figure = hv.render(curve, backend="bokeh")
         self._section_line = figure.renderers[0]
         self._section_range = figure.y_range
-        self._section_layout = (var, dim)
+        self._section_layout = (var, dim, style.kind)
         self.curve.object = figure
 
     def view(self):
         sliders = pn.Column(*[pn.Column(self.snapped[d], self.free[d]) for d in self.dims])
         for d in self.dims:
-            self.free[d].visible = False
-        self.live.param.watch(self._swap_sliders, "value")
+            self.free[d].visible = self.live.value
         self.legend = pn.pane.HTML(self.legend_html(self.var.value))
         self.var.param.watch(
             lambda event: setattr(self.legend, "object", self.legend_html(event.new)), "value"
         )
-        sidebar = [self.var, self.x, self.y, self.live, sliders, self.section, self.legend]
-        return pn.template.BootstrapTemplate(
-            title=f"Coalition Explorer: {self.spec.title} ({self.url})",
-            sidebar=sidebar,
-            main=[self.error, self.status, self.plane, self.curve],
+        controls = pn.Column(
+            self.var,
+            self.x,
+            self.y,
+            self.swap,
+            self.live,
+            sliders,
+            self.section,
+            self.legend,
+            pn.pane.Markdown("**Download this slice**"),
+            pn.FlexBox(*self.downloads.values()),
+            sizing_mode="stretch_width",
+            styles={"flex": "0 1 300px", "min-width": "260px"},
         )
+        guide = pn.Card(
+            pn.pane.HTML(help_html(self.spec), sizing_mode="stretch_width"),
+            title="Help: parameters and outputs",
+            collapsed=True,
+            sizing_mode="stretch_width",
+        )
+        about = f"**{html.escape(self.spec.title)}**: `{html.escape(self.url)}`"
+        figures = pn.Column(
+            pn.pane.Markdown(about),
+            self.error,
+            self.status,
+            self.plane,
+            self.curve,
+            guide,
+            sizing_mode="stretch_width",
+            styles={"flex": "1 1 520px", "min-width": "300px"},
+        )
+        # Controls beside the figures, or above them on a narrow screen (a phone's).
+        body = pn.FlexBox(controls, figures, flex_wrap="wrap", sizing_mode="stretch_width")
+        pn.state.onload(self._write_url)  # the address bar names the first view too
+        return pn.template.BootstrapTemplate(title="Coalition Explorer", main=[body])
 
     def legend_html(self, var: str) -> str:
-        """Colour swatches of a categorical output, labelled as the model declares."""
+        """Colour swatches of an output with fixed categories, labelled as declared."""
         output = self.spec.output(var)
-        if not output.labels:
+        if output.kind not in ("categorical", "boolean"):
             return ""
-        colors = code_colors(self.spec, var)
+        style, _ = style_of(self.spec, var, np.array(list(output.labels) or [0, 1]))
         return " ".join(
-            f"<span style='color:{colors[c]}'>&#9632;</span> {html.escape(label)}"
-            for c, label in output.labels.items()
+            f"<span style='color:{c.color}'>&#9632;</span> {html.escape(c.label)}"
+            for c in style.categories
+            if c.label != NOT_COMPUTED_LABEL
         )
 
-    def _swap_sliders(self, event) -> None:
-        for d in self.dims:
-            self.snapped[d].visible = not event.new
-            self.free[d].visible = event.new
+
+def _level_names(output, levels) -> list[str]:
+    """Tick labels of a categorical section's levels: the declared names."""
+    if output.kind == "categorical":
+        return [output.labels.get(int(v), f"{v:g}") for v in levels]
+    if output.kind == "boolean":
+        return ["true" if v else "false" for v in levels]
+    return [flag_names(output.bits, int(v)) for v in levels]
 
 
 def build_app(url: str):

@@ -1,13 +1,15 @@
 """Figures of 2-D slices: hvplot/HoloViews for the app and HTML (imported lazily: they are
-slow to load), matplotlib alone for PNGs.
+slow to load), matplotlib alone for PNG, SVG and PDF.
 
-Categorical outputs get the model's fixed colours and a labelled legend, continuous ones a
-colour bar; the curves the model declares (``Overlay``) are drawn, solved exactly, on the
-planes where they apply.
+Every output is drawn by its kind (``explorer.views.styles``): categories with fixed
+colours and a patch legend, or a colour bar with robust limits and non-finite values in
+their own colours. The curves the model declares (``Overlay``) are drawn, solved exactly,
+on the planes where they apply.
 """
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -16,27 +18,29 @@ import xarray as xr
 from explorer.engine.labels import NOT_COMPUTED
 from explorer.engine.stored import model_of
 from explorer.models.declaration import Model, Overlay
+from explorer.views.styles import Category, Style, decoder, output_label, style_of
 
-NOT_COMPUTED_COLOR = "#ffffff"
-# Colour-blind-safe (Okabe-Ito): codes without a declared colour take these in turn.
-PALETTE = ("#999999", "#e69f00", "#0072b2", "#009e73", "#f0e442", "#56b4e9", "#d55e00")
+FORMATS = (".png", ".svg", ".pdf", ".html")
+DEFAULT_SIZE = (8.0, 5.5)  # inches
+DEFAULT_DPI = 150
+TITLE_WIDTH = 90  # characters per line of the parameter line
+HTML_PIXELS_PER_INCH = 100
 
 
 def axis_label(model: Model, name: str) -> str:
     try:
-        return f"{model.parameter(name).symbol} ({name})"
+        parameter = model.parameter(name)
     except StopIteration:
         return name
+    units = f" [{parameter.units}]" if parameter.units else ""
+    return f"{parameter.symbol} ({name}){units}"
 
 
 def code_colors(model: Model, output: str) -> dict[int, str]:
     """A colour for every code of a categorical output (and for "not computed yet")."""
-    declared = model.output(output)
-    colors = {
-        code: declared.colors.get(code, PALETTE[i % len(PALETTE)])
-        for i, code in enumerate(sorted(declared.labels))
-    }
-    return {NOT_COMPUTED: NOT_COMPUTED_COLOR, **colors}
+    codes = sorted({**model.output(output).labels, NOT_COMPUTED: ""})
+    style, _ = style_of(model, output, np.array(codes))
+    return {code: category.color for code, category in zip(codes, style.categories)}
 
 
 def boundaries(data: xr.DataArray) -> list[tuple[Overlay, np.ndarray, np.ndarray]]:
@@ -72,30 +76,50 @@ def _solve_outputs(model: Model, choices, params: dict, outputs: list[str]) -> x
 
 
 def title_of(data: xr.DataArray) -> str:
-    """The output, the model's variant, where the plane sits, and any unwritten points."""
+    """The output and the model's variant; on the next lines where the plane sits (the
+    paper's symbols), and any unwritten points."""
     y, x = data.dims
     model, choices = model_of(data.attrs)
-    at = ", ".join(f"{k}={v:.4g}" for k, v in data.attrs.get("at", {}).items() if k not in (x, y))
-    title = f"{data.name} ({model.describe(choices)})" + (f"\n{at}" if at else "")
+    at = ", ".join(
+        f"{_symbol(model, k)} = {v:.4g}"
+        for k, v in data.attrs.get("at", {}).items()
+        if k not in (x, y)
+    )
+    lines = [f"{output_label(model, data.name)}: {model.describe(choices)}"]
+    lines += textwrap.wrap(at, TITLE_WIDTH)
     if data.attrs.get("unwritten"):
-        title += f"\nINCOMPLETE STORE: {data.attrs['unwritten']:,} points not computed (blank)"
-    return title
+        lines.append(f"INCOMPLETE STORE: {data.attrs['unwritten']:,} points not computed")
+    return "\n".join(lines)
 
 
-def legend_of(data: xr.DataArray, codes=None) -> list[tuple[int, str, str]]:
-    """(code, label, colour) of each category present on a categorical plane (or of
-    each of ``codes``)."""
+def _symbol(model: Model, name: str) -> str:
+    try:
+        return model.parameter(name).symbol
+    except StopIteration:
+        return name
+
+
+def styled(data: xr.DataArray) -> tuple[Style, np.ndarray]:
+    """The slice's style and the values it colours (see ``explorer.views.styles``)."""
     model, _ = model_of(data.attrs)
-    colors = code_colors(model, data.name)
-    labels = {**model.output(data.name).labels, NOT_COMPUTED: "not computed yet"}
-    shown = set(np.unique(data.values).tolist()) if codes is None else set(codes)
-    return [(c, labels[c], colors[c]) for c in sorted(labels) if c in shown]
+    return style_of(model, data.name, data.values)
 
 
-def make_figure(data: xr.DataArray, lines=None, codes=None):
+def legend_of(style: Style, drawn: np.ndarray, shown=None) -> list[Category]:
+    """The legend's entries: the categories on the plane (or those of index ``shown``),
+    or a continuous output's non-finite values."""
+    if not style.discrete:
+        return list(style.nonfinite)
+    present = set(np.unique(drawn).tolist()) if shown is None else set(shown)
+    return [c for c in style.categories if c.index in present]
+
+
+def make_figure(data: xr.DataArray, lines=None, shown=None):
     """A HoloViews overlay (bokeh) of the slice (rows = ``data.dims[0]``) and boundary
-    curves, for the app and HTML files; the legend lists the categories present (or
-    ``codes``: the same list on every plane, as a figure updated in place needs)."""
+    curves, for the app and HTML files. The image carries the values it colours
+    (``colour``) and the output's own values, which the hover shows decoded. The legend
+    lists the categories present (or those of index ``shown``: the same list on every
+    plane, as a figure updated in place needs)."""
     import holoviews as hv
     import hvplot.xarray  # noqa: F401  (registers .hvplot on xarray; loads bokeh)
 
@@ -106,77 +130,131 @@ def make_figure(data: xr.DataArray, lines=None, codes=None):
 
     y, x = data.dims
     model, _ = model_of(data.attrs)
+    style, drawn = styled(data)
     xs, ys = data[x].values, data[y].values
-    draw = data.hvplot.image if _regular(xs, ys) else data.hvplot.quadmesh
-    layers = []
-    if model.output(data.name).labels:
-        colors = code_colors(model, data.name)
-        scale = list(range(min(colors), max(colors) + 1))
-        # Colours are pinned to codes through the plot options (not the data's range), so
-        # a plane showing only some codes, or one rebuilt for hover, keeps them.
-        cmap = [colors.get(c, NOT_COMPUTED_COLOR) for c in scale]
-        plane = draw(x=x, y=y, cmap=cmap, colorbar=False).opts(
-            clim=(scale[0] - 0.5, scale[-1] + 0.5)
+    layers = xr.Dataset(
+        {COLOUR: ((y, x), drawn.astype(np.float64)), data.name: data.astype(np.float64)},
+        coords={y: ys, x: xs},
+    )
+    draw = layers.hvplot.image if _regular(xs, ys) else layers.hvplot.quadmesh
+    colours = _bokeh_colours(style)
+    # Limits and clipping colours as plot options: hvplot would make ``clim`` the value
+    # column's range, which a figure rebuilt with more columns (the app's) loses.
+    pinned = {k: colours.pop(k) for k in ("clim", "clipping_colors") if k in colours}
+    plane = draw(x=x, y=y, z=COLOUR, **colours)
+    # The output's own values ride along as a second value column, for the hover.
+    plane = plane.clone(
+        (xs, ys, layers[COLOUR].values, layers[data.name].values),
+        vdims=[*plane.vdims, data.name],
+        datatype=["grid"],  # numpy, not xarray: HoloViews' xarray ranges fail on +-inf
+    ).opts(tools=[hover_tool(model, data.name)], **pinned)
+    entries = [
+        hv.Scatter([(np.nan, np.nan)], label=c.label).opts(
+            color=c.color, marker="square", size=12, line_color="black"
         )
-        layers = [
-            hv.Scatter([(np.nan, np.nan)], label=label).opts(
-                color=color, **({"line_color": "black"} if code == NOT_COMPUTED else {})
-            )
-            for code, label, color in legend_of(data, codes)
-        ]
-    else:
-        plane = draw(x=x, y=y, cmap="viridis", colorbar=True)
+        for c in legend_of(style, drawn, shown)
+    ]
     curves = [
         hv.Curve(
             (along, values) if overlay.axis == y else (values, along), x, y, label=overlay.label
         ).opts(color=overlay.color, line_dash=overlay.dash, line_width=3)
         for overlay, along, values in (boundaries(data) if lines is None else lines)
     ]
-    overlay = hv.Overlay([plane, *curves, *layers]).opts(
+    overlay = hv.Overlay([plane, *curves, *entries]).opts(
         xlabel=axis_label(model, x), ylabel=axis_label(model, y), title=title_of(data)
     )
     return overlay.redim.range(**{x: (xs.min(), xs.max()), y: (ys.min(), ys.max())})
+
+
+COLOUR = "colour"  # the image column that is coloured
+
+
+def _bokeh_colours(style: Style) -> dict:
+    """Colour options of the image: pinned to the categories, or the robust limits with
+    +-inf and NaN in their own colours (finite values never reach beyond the limits)."""
+    if style.discrete:
+        count = len(style.categories)
+        return {"cmap": style.colors, "clim": (-0.5, count - 0.5), "colorbar": False}
+    clipping = {"NaN": style.special("NaN") or "transparent"}
+    clipping["max"] = style.special("+inf") or "transparent"
+    clipping["min"] = style.special("-inf") or "transparent"
+    return {
+        "cmap": style.cmap,
+        "clim": style.limits,
+        "colorbar": True,
+        "clabel": style.label + (" (robust limits)" if style.clipped else ""),
+        "clipping_colors": clipping,
+    }
+
+
+def hover_tool(model: Model, name: str, extra=()):
+    """A hover tool that shows the point, output ``name`` decoded (a category's label,
+    flags by name, or the number, +-inf and NaN named), and the outputs ``extra``."""
+    from bokeh.models import HoverTool
+
+    rows = [("x", "$x{0.0000}"), ("y", "$y{0.0000}")]
+    formatters = {}
+    for shown in (name, *extra):
+        field = f"@{{{shown}}}"
+        rows.append((output_label(model, shown), f"{field}{{custom}}"))
+        formatters[field] = decoder(model.output(shown))
+    return HoverTool(tooltips=rows, formatters=formatters)
 
 
 def _regular(*axes: np.ndarray) -> bool:
     return all(len(v) < 3 or np.allclose(np.diff(v), np.diff(v)[0]) for v in axes)
 
 
-def draw_png(data: xr.DataArray, path: Path) -> Path:
-    """The slice as a PNG through matplotlib alone (no interactive stack to import)."""
-    from matplotlib.colors import BoundaryNorm, ListedColormap
-    from matplotlib.figure import Figure  # not pyplot: no GUI backend to load
+def draw_static(
+    data: xr.DataArray, path: Path, dpi: int = DEFAULT_DPI, size=DEFAULT_SIZE, lines=None
+) -> Path:
+    """The slice as PNG, SVG or PDF (by ``path``'s suffix) through matplotlib alone."""
+    figure = matplotlib_figure(data, size=size, lines=lines)
+    figure.savefig(path, format=path.suffix.lower().lstrip("."), dpi=dpi)
+    return path
+
+
+def matplotlib_figure(data: xr.DataArray, size=DEFAULT_SIZE, lines=None):
+    """A matplotlib ``Figure`` of the slice (no GUI backend is loaded)."""
+    import matplotlib
+    from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize
+    from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
     y, x = data.dims
     model, _ = model_of(data.attrs)
+    style, drawn = styled(data)
     xs, ys = data[x].values, data[y].values
-    figure = Figure(figsize=(8.5, 5.6), layout="constrained")
+    figure = Figure(figsize=size, layout="constrained")
     axes = figure.add_subplot()
-    if model.output(data.name).labels:
-        colors = code_colors(model, data.name)
-        codes = list(range(min(colors), max(colors) + 1))
-        style = {
-            "cmap": ListedColormap([colors.get(c, NOT_COMPUTED_COLOR) for c in codes]),
-            "norm": BoundaryNorm(np.arange(codes[0] - 0.5, codes[-1] + 1), len(codes)),
+    if style.discrete:
+        count = len(style.categories)
+        colouring = {
+            "cmap": ListedColormap(style.colors),
+            "norm": BoundaryNorm(np.arange(count + 1) - 0.5, count),
         }
     else:
-        style = {"cmap": "viridis"}
+        cmap = matplotlib.colormaps[style.cmap].with_extremes(
+            bad=style.special("NaN") or "none",
+            over=style.special("+inf") or "none",
+            under=style.special("-inf") or "none",
+        )
+        colouring = {"cmap": cmap, "norm": Normalize(*style.limits)}
     if _regular(xs, ys):
         dx = (xs[-1] - xs[0]) / (2 * (len(xs) - 1)) if len(xs) > 1 else 0.5
         dy = (ys[-1] - ys[0]) / (2 * (len(ys) - 1)) if len(ys) > 1 else 0.5
         extent = (xs[0] - dx, xs[-1] + dx, ys[0] - dy, ys[-1] + dy)
         image = axes.imshow(
-            data.values,
+            drawn,
             origin="lower",
             extent=extent,
             aspect="auto",
             interpolation="nearest",
-            **style,
+            **colouring,
         )
     else:
-        image = axes.pcolormesh(xs, ys, data.values, shading="nearest", **style)
-    for overlay, along, values in boundaries(data):
+        image = axes.pcolormesh(xs, ys, drawn, shading="nearest", **colouring)
+    for overlay, along, values in boundaries(data) if lines is None else lines:
         points = (along, values) if overlay.axis == y else (values, along)
         axes.plot(
             *points,
@@ -187,40 +265,48 @@ def draw_png(data: xr.DataArray, path: Path) -> Path:
         )
     axes.set(xlim=(xs.min(), xs.max()), ylim=(ys.min(), ys.max()))
     handles, _ = axes.get_legend_handles_labels()
-    if model.output(data.name).labels:
-        handles += [
-            Patch(
-                facecolor=color, edgecolor="black" if code == NOT_COMPUTED else color, label=label
-            )
-            for code, label, color in legend_of(data)
-        ]
-    else:
-        figure.colorbar(image, ax=axes, label=data.name)
-    if handles:
-        axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False)
+    handles += [
+        Patch(facecolor=c.color, edgecolor="black", linewidth=0.5, label=c.label)
+        for c in legend_of(style, drawn)
+    ]
+    if not style.discrete:
+        bar = figure.colorbar(image, ax=axes)
+        bar.set_label(style.label + (" (2nd-98th percentile)" if style.clipped else ""))
+    if handles:  # under everything else, so no title or colour bar runs into it
+        columns = min(len(handles), 3)
+        figure.legend(handles=handles, loc="outside lower center", ncols=columns, frameon=False)
     axes.set_xlabel(axis_label(model, x))
     axes.set_ylabel(axis_label(model, y))
-    axes.set_title(title_of(data), fontsize=10)
-    figure.savefig(path, format="png", dpi=110)
-    return path
+    heading, _, rest = title_of(data).partition("\n")
+    figure.suptitle(heading, fontsize=11)
+    if rest:
+        axes.set_title(rest, fontsize=8.5, loc="left", color="#444444")
+    return figure
 
 
 # bokeh's dash names as matplotlib spells them
 _MATPLOTLIB_DASHES = {"dashed": "--", "dotted": ":", "dashdot": "-.", "solid": "-"}
 
 
-def save_figure(data: xr.DataArray, path: str | Path) -> Path:
-    """Draw the slice to ``path``: PNG through matplotlib (fast, no browser needed), HTML
-    through bokeh (interactive, with hover)."""
+def save_figure(
+    data: xr.DataArray, path: str | Path, dpi: int = DEFAULT_DPI, size=DEFAULT_SIZE
+) -> Path:
+    """Draw the slice to ``path``: PNG, SVG or PDF through matplotlib (fast, no browser
+    needed), HTML through bokeh (interactive, with hover; BokehJS inlined, so the file
+    works offline). ``size`` is (width, height) in inches (HTML: 100 pixels each)."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".png", ".html"):
-        raise ValueError(f"cannot write {path.name!r}: give a file ending in .png or .html")
+    if suffix not in FORMATS:
+        raise ValueError(f"cannot write {path.name!r}: give a file ending in {', '.join(FORMATS)}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".png":
-        return draw_png(data, path)
+    if suffix != ".html":
+        return draw_static(data, path, dpi=dpi, size=size)
     import holoviews as hv
+    from bokeh.embed import file_html
+    from bokeh.resources import INLINE
 
-    figure = make_figure(data).opts(width=760, height=520, legend_position="right")
-    hv.save(figure, path, backend="bokeh")
+    width, height = (round(inches * HTML_PIXELS_PER_INCH) for inches in size)
+    figure = make_figure(data).opts(width=width, height=height, legend_position="right")
+    page = file_html(hv.render(figure, backend="bokeh"), INLINE, title=str(data.name))
+    path.write_text(page, encoding="utf-8")
     return path

@@ -155,7 +155,7 @@ def _slice_store(ds: xr.Dataset, x: str, y: str, at: dict, var: str | None) -> x
     solved = stored.model_of(ds.attrs)
     var = var or solved[0].output_names[0]
     dims = grid_dims(ds)
-    _check_axes(x, y, dims, var, ds.data_vars)
+    _check_axes(x, y, dims, var, solved[0].output_names)  # outputs not stored are solved
     others = [d for d in dims if d not in (x, y)]
     fixed = {c: float(ds[c]) for c in ds.coords if ds[c].ndim == 0}
     unknown = [k for k in at if k not in others and k not in fixed]
@@ -184,7 +184,7 @@ def _slice_store(ds: xr.Dataset, x: str, y: str, at: dict, var: str | None) -> x
             index[name] = int(hit[0])
         else:
             off_grid[name] = value
-    if not off_grid:
+    if not off_grid and var in ds.data_vars:
         data = ds[var].isel({k: v for k, v in index.items() if k in ds[var].dims})
         data = data.drop_vars([c for c in data.coords if c not in (x, y)])
         data, source = _read_written(ds, data, var, index, (y, x))
@@ -194,7 +194,11 @@ def _slice_store(ds: xr.Dataset, x: str, y: str, at: dict, var: str | None) -> x
         params[y] = ds[y].load()
         data = _solve(solved, params, var).transpose(y, x)
         where = ", ".join(f"{k}={v:g}" for k, v in off_grid.items())
-        source = f"computed (off the stored grid: {where})"
+        source = (
+            f"computed (off the stored grid: {where})"
+            if off_grid
+            else "computed (not stored here: solved exactly on the stored grid)"
+        )
     return _finish(data, solved, var, {**fixed, **at}, source)
 
 
@@ -345,6 +349,9 @@ def _finish(data: xr.DataArray, solved: tuple[Model, Choices], var: str, point: 
 
     model, choices = solved
     data = data.drop_vars([c for c in data.coords if c not in data.dims])
+    # Where the plane sits, as scalar coordinates (they survive xarray operations and
+    # exports), and in attrs["at"] too.
+    data = data.assign_coords({k: float(v) for k, v in point.items() if k not in data.dims})
     data.name = var
     data.attrs = {
         **data.attrs,
