@@ -5,6 +5,8 @@ import itertools
 
 import numpy as np
 import pytest
+from bokeh.embed import file_html
+from bokeh.resources import CDN
 
 import explorer
 from explorer.engine.config import parse_config
@@ -62,6 +64,7 @@ def test_every_output_on_every_plane_draws_by_its_kind(store, name):
             _assert_robust(data.values, style)
 
         rendered = _bokeh(make_figure(data))
+        assert "<html" in file_html(rendered, CDN, title=name).lower()
         mapper = _colour_mapper(rendered)
         legend = (
             {item.label["value"] for item in rendered.legend[0].items} if rendered.legend else set()

@@ -185,13 +185,17 @@ def test_resume_without_a_store_starts_fresh(tmp_path, clean_run):
 
 
 def test_ctrl_c_stops_with_a_resume_hint(tmp_path):
-    many = {**RAW, "chunk_points": 40}  # hundreds of small blocks: the run outlasts the signal
+    # Hundreds of small blocks on one worker: the run outlasts the signal even when this
+    # process is slow to notice the first block (a busy machine).
+    many = {**RAW, "chunk_points": 20}
     config = tmp_path / "many.toml"
     write_toml(config, many)
     clean_url = str(tmp_path / "clean.zarr")
     run_sweep(parse_config(many), clean_url, progress=False)
     url = str(tmp_path / "interrupted.zarr")
-    proc = start(config, url, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = start(
+        config, url, "--workers", "1", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 120
     while done_count(url) < 1 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.002)
