@@ -52,13 +52,6 @@ def versions() -> dict[str, str]:
     return found
 
 
-def _package_version() -> str:
-    try:
-        return f"coalition-explorer {metadata.version('coalition-explorer')}"
-    except metadata.PackageNotFoundError:
-        return "coalition-explorer"
-
-
 def prepare_store(
     config: SweepConfig, plan: Plan, url: str, resume: bool, overwrite: bool, verify: bool = False
 ) -> tuple[Plan, set[str], list[str]]:
@@ -81,11 +74,12 @@ def prepare_store(
     if found is State.ABSENT and resume:
         log.info("%s does not exist yet: starting a new sweep", url)
     spec = config.spec
-    created = _now()
+    created, found = _now(), versions()
+    made_by = f"coalition-explorer {found.get('coalition-explorer', '')}".strip()
     attrs = {
         "Conventions": CONVENTIONS,
         "title": config.description or f"{spec.title}: a sweep",
-        "history": f"{created} explorer run ({_package_version()})",
+        "history": f"{created} explorer run ({made_by})",
         "model": spec.name,
         **dict(config.choices),
         "citation": spec.citation,
@@ -96,7 +90,7 @@ def prepare_store(
         "n_blocks": math.prod(plan.n_blocks),
         "status": "incomplete",
         "created": created,
-        "versions": versions(),
+        "versions": found,
     }
     store.create(
         url,

@@ -91,7 +91,6 @@ class SweepApp:
         self._layout = None  # (output, axes, sliders) of the map shown, if updated in place
         self._image = self._title = None  # its image renderer and title
         self._curves: list = []  # and its curves' renderers
-        self._hover = None  # and its hover tool
         self._sent: dict[str, np.ndarray] = {}  # the columns it holds, as last sent
         self.error = pn.pane.Alert("", alert_type="danger", visible=False)
         self.status = pn.pane.Markdown("")
@@ -287,7 +286,7 @@ class SweepApp:
         columns that changed, the curves, tooltips and title go to the browser. Otherwise
         a new figure (HoloViews, drawn by bokeh) replaces it."""
         import holoviews as hv
-        from bokeh.models import HoverTool, Image, Line
+        from bokeh.models import Image, Line
 
         style, drawn = style_of(self.spec, data.name, data.values)
         # What a figure drawn once can show: the categories (a bitmask's are those on the
@@ -312,13 +311,11 @@ class SweepApp:
                 held = renderer.data_source.data
                 if any(not np.array_equal(held.get(k), v, equal_nan=True) for k, v in xy.items()):
                     renderer.data_source.data = xy  # (a curve the slider does not move stays)
-            self._hover.update(**self._hover_rows(data, hover_data))
-            self._title.text = title_of(data)
+            self._title.text = title_of(data)  # (the hover's rows stay: same outputs)
         else:
             figure = hv.render(self.figure(data, style, drawn, hover_data, curves), backend="bokeh")
             self._image = next((r for r in figure.renderers if isinstance(r.glyph, Image)), None)
             self._curves = [r for r in figure.renderers if isinstance(r.glyph, Line)]
-            self._hover = next(t for t in figure.tools if isinstance(t, HoverTool))
             self._title = figure.title
             self._layout = layout if self._image is not None else None  # (a mesh: redrawn)
             self.plane.object = figure
@@ -330,10 +327,11 @@ class SweepApp:
         stored = [o for o in self.spec.output_names if o in self.ds.data_vars and o != var]
         return [var] + [o for o in stored if self.spec.output(o).kind != "continuous"]
 
-    def _hover_rows(self, data: xr.DataArray, hover_data) -> dict:
-        """Tooltips and formatters: the point, then each output decoded."""
+    def _hover_rows(self, data: xr.DataArray) -> dict:
+        """Tooltips and formatters: the point, then each output decoded. They name every
+        hover output, read or not yet: a column that arrives later fills its row."""
         y, x = data.dims
-        tool = hover_tool(self.spec, data.name, list(hover_data)[1:])
+        tool = hover_tool(self.spec, data.name, self.hover_outputs(data.name)[1:])
         rows = [(self._label(x), "$x{0.000}"), (self._label(y), "$y{0.000}"), *tool.tooltips[2:]]
         return {"tooltips": rows, "formatters": tool.formatters}
 
@@ -358,7 +356,7 @@ class SweepApp:
             vdims=[COLOUR, *hover_data],
             datatype=["grid"],
         ).opts(**{k: v for k, v in plane.opts.get().kwargs.items() if k not in ("width", "height")})
-        image = image.opts(tools=[HoverTool(**self._hover_rows(data, hover_data))])
+        image = image.opts(tools=[HoverTool(**self._hover_rows(data))])
         return (image * figure.clone(figure.values()[1:])).opts(
             responsive=True,
             min_height=500,
