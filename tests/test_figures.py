@@ -183,3 +183,28 @@ def test_outputs_not_stored_are_solved_exactly(tmp_path):
     ).eu_leader.transpose("beta", "theta")
     np.testing.assert_array_equal(data.values, expected.values)
     assert float(data["q"]) == 0.5  # where the plane sits, as a scalar coordinate
+
+
+def test_an_output_declared_logarithmic_gets_a_log_scale():
+    import dataclasses
+
+    from explorer.views.plots import _bokeh_colours
+
+    class OneOutput:  # a model declaring one positive output on a log scale
+        def __init__(self, output):
+            self.declared = output
+
+        def output(self, name):
+            return self.declared
+
+    output = dataclasses.replace(MODEL.output("s_star"), log=True, units="USD")
+    values = np.r_[np.logspace(-3, 3, 120), 0.0, -1.0, np.inf, np.nan].reshape(4, 31)
+    style, drawn = style_of(OneOutput(output), "s_star", values)
+    low, high = style.limits
+    assert style.log and 0 < low < high and style.label.endswith("[USD]")
+    assert 1e-3 < low < 1e-2 and 1e2 < high < 1e3  # robust: percentiles of the positive values
+    assert np.all(drawn[(values <= 0)] == low)  # zero and negatives at the low end
+    assert drawn[np.isposinf(values)][0] > high and np.isnan(drawn[np.isnan(values)]).all()
+    assert _bokeh_colours(style)["logz"] is True
+    unlogged, _ = style_of(OneOutput(dataclasses.replace(output, log=False)), "s_star", values)
+    assert not unlogged.log

@@ -88,6 +88,7 @@ class Output:
     bits: Mapping[int, str] = field(default_factory=dict)  # a bitmask's flag names
     units: str = ""
     symbol: str = ""
+    log: bool = False  # continuous and positive: drawn on a logarithmic colour scale
 
     @property
     def kind(self) -> str:

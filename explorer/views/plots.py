@@ -181,6 +181,7 @@ def _bokeh_colours(style: Style) -> dict:
     return {
         "cmap": style.cmap,
         "clim": style.limits,
+        "logz": style.log,
         "colorbar": True,
         "clabel": style.label + (" (robust limits)" if style.clipped else ""),
         "clipping_colors": clipping,
@@ -217,7 +218,7 @@ def draw_static(
 def matplotlib_figure(data: xr.DataArray, size=DEFAULT_SIZE, lines=None):
     """A matplotlib ``Figure`` of the slice (no GUI backend is loaded)."""
     import matplotlib
-    from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize
+    from matplotlib.colors import BoundaryNorm, ListedColormap, LogNorm, Normalize
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
@@ -239,7 +240,8 @@ def matplotlib_figure(data: xr.DataArray, size=DEFAULT_SIZE, lines=None):
             over=style.special("+inf") or "none",
             under=style.special("-inf") or "none",
         )
-        colouring = {"cmap": cmap, "norm": Normalize(*style.limits)}
+        norm = (LogNorm if style.log else Normalize)(*style.limits)
+        colouring = {"cmap": cmap, "norm": norm}
     if _regular(xs, ys):
         dx = (xs[-1] - xs[0]) / (2 * (len(xs) - 1)) if len(xs) > 1 else 0.5
         dy = (ys[-1] - ys[0]) / (2 * (len(ys) - 1)) if len(ys) > 1 else 0.5

@@ -41,6 +41,7 @@ class Style:
     limits: tuple[float, float] = (0.0, 1.0)  # continuous: the colour scale's ends
     cmap: str = "viridis"
     clipped: bool = False  # finite values lie beyond the limits (drawn at the ends)
+    log: bool = False  # a logarithmic colour scale (limits and values positive)
     nonfinite: tuple[Category, ...] = ()  # continuous: NaN, +inf, -inf where present
 
     @property
@@ -104,7 +105,7 @@ def style_of(model: Model, name: str, values: np.ndarray) -> tuple[Style, np.nda
             for i, mask in enumerate(present)
         )
         return Style("bitmask", label, categories), np.searchsorted(present, masks).astype(np.int16)
-    return _continuous(label, values.astype(np.float64))
+    return _continuous(label, values.astype(np.float64), output.log)
 
 
 def flag_names(bits: dict[int, str], mask: int) -> str:
@@ -150,8 +151,11 @@ def _unwritten(values: np.ndarray) -> np.ndarray:
     return np.isnan(values) if values.dtype.kind == "f" else np.zeros(values.shape, bool)
 
 
-def _continuous(label: str, values: np.ndarray) -> tuple[Style, np.ndarray]:
+def _continuous(label: str, values: np.ndarray, log: bool = False) -> tuple[Style, np.ndarray]:
     finite = values[np.isfinite(values)]
+    log = log and bool((finite > 0).any())  # a log scale needs positive values to show
+    if log:
+        return _logarithmic(label, values, finite[finite > 0])
     if finite.size:
         low, high = (float(v) for v in np.percentile(finite, ROBUST_PERCENTILES))
         if low == high:
@@ -163,7 +167,53 @@ def _continuous(label: str, values: np.ndarray) -> tuple[Style, np.ndarray]:
         low, high = -max(-low, high), max(-low, high)
     if low == high:
         low, high = low - 0.5, high + 0.5
-    nonfinite = tuple(
+    clipped = bool(finite.size) and bool((finite < low).any() or (finite > high).any())
+    span = high - low
+    drawn = _held(values, low, high, high + span, low - span)
+    style = Style(
+        "continuous",
+        label,
+        limits=(low, high),
+        cmap="RdBu_r" if signed else "viridis",
+        clipped=clipped,
+        nonfinite=_nonfinite(values),
+    )
+    return style, drawn
+
+
+def _logarithmic(label: str, values: np.ndarray, positive: np.ndarray) -> tuple[Style, np.ndarray]:
+    """Robust limits of the positive values; zero and negative values are drawn at the
+    low end (and counted as clipped): a log scale has no place for them."""
+    low, high = (float(v) for v in np.percentile(positive, ROBUST_PERCENTILES))
+    if low == high:
+        low, high = low / 2, high * 2
+    finite = values[np.isfinite(values)]
+    clipped = bool((finite < low).any() or (finite > high).any())
+    ratio = high / low
+    drawn = _held(values, low, high, high * ratio, low / ratio)
+    style = Style(
+        "continuous",
+        label,
+        limits=(low, high),
+        clipped=clipped,
+        nonfinite=_nonfinite(values),
+        log=True,
+    )
+    return style, drawn
+
+
+def _held(values, low, high, above, below):
+    """Finite values held inside the limits, +-inf at ``above``/``below``, beyond them:
+    only infinities take the colours past the ends (a backend may read them as missing)."""
+    return np.where(
+        np.isposinf(values),
+        above,
+        np.where(np.isneginf(values), below, np.clip(values, low, high)),
+    )
+
+
+def _nonfinite(values: np.ndarray) -> tuple[Category, ...]:
+    return tuple(
         Category(i, text, color)
         for i, (text, color, present) in enumerate(
             (
@@ -174,21 +224,3 @@ def _continuous(label: str, values: np.ndarray) -> tuple[Style, np.ndarray]:
         )
         if present
     )
-    clipped = bool(finite.size) and bool((finite < low).any() or (finite > high).any())
-    # Finite values held inside the limits, +-inf just beyond them: only they take the
-    # colours past the ends (a backend may read infinities as missing values).
-    span = high - low
-    drawn = np.where(
-        np.isposinf(values),
-        high + span,
-        np.where(np.isneginf(values), low - span, np.clip(values, low, high)),
-    )
-    style = Style(
-        "continuous",
-        label,
-        limits=(low, high),
-        cmap="RdBu_r" if signed else "viridis",
-        clipped=clipped,
-        nonfinite=nonfinite,
-    )
-    return style, drawn
