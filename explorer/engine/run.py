@@ -168,7 +168,9 @@ def _run_local(scheduler: Scheduler, function, items, shared, finished) -> None:
         from dask.multiprocessing import get
     else:
         from dask.threaded import get
-    node = dask.delayed(shared)  # one copy in each graph, however many tasks use it
+    # One copy in each graph, however many tasks use it; never searched for dask
+    # collections (it holds none, and walking a model's dataclasses took milliseconds).
+    node = dask.delayed(shared, traverse=False)
     with _Report():
         for start in range(0, len(items), LOCAL_BATCH):
             tasks = []
