@@ -22,7 +22,7 @@ def scrambled_state(d: int, rng: np.random.Generator) -> tuple[np.ndarray, np.nd
     for ``rng``: the very numbers ``qmc.Sobol(d, scramble=True, seed=rng)`` draws, in
     int64 (the numbers have 30 bits, and a signed integer becomes a float in one
     instruction, an unsigned one in a branchy sequence)."""
-    try:  # scipy's own steps, without building an engine (a tenth of a chunk's time)
+    try:  # scipy's steps without building an engine (which cost a tenth of a chunk's time)
         unscrambled = _directions(d)
     except ImportError:  # a scipy that moved them: the engine itself
         from scipy.stats import qmc

@@ -35,7 +35,10 @@ def analyse(
 
     start = time.perf_counter()
     plan = make_plan(config)
-    label = (lambda text: text) if progress else (lambda text: None)
+
+    def label(stage: str) -> str | None:  # a progress bar's label, or none
+        return stage if progress else None
+
     checked = check_report(plan, check_plan(plan, scheduler, progress=label("checking")), 0.0)
     checked["seconds"] = timings["check"] = round(time.perf_counter() - start, 2)
 

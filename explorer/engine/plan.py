@@ -152,8 +152,7 @@ def chunk_shape(shape: tuple[int, ...], points: int) -> tuple[int, ...]:
     chunks = []
     left = max(1, points)
     for n in reversed(shape):
-        size = min(n, left)
-        size = math.ceil(n / math.ceil(n / size))
+        size = even_length(n, left)
         chunks.append(size)
         left = max(1, left // size)
     return tuple(reversed(chunks))
@@ -168,7 +167,13 @@ def slice_chunk_shape(shape: tuple[int, ...], points: int) -> tuple[int, ...]:
         return tuple(shape)
     g = math.log(points) / math.log(total)
     chunks = [max(1, min(n, round(n**g))) for n in shape]
-    return tuple(math.ceil(n / math.ceil(n / c)) for n, c in zip(shape, chunks))
+    return tuple(even_length(n, c) for n, c in zip(shape, chunks))
+
+
+def even_length(n: int, most: int) -> int:
+    """The chunk length that cuts an axis of ``n`` into the fewest pieces of at most
+    ``most``, evened out (400 by at most 327: 200, not 327 + 73)."""
+    return math.ceil(n / math.ceil(n / max(1, min(n, most))))
 
 
 def sample_points(config: SweepConfig) -> dict[str, np.ndarray]:

@@ -20,7 +20,7 @@ import xarray as xr
 from explorer.engine.stored import model_of
 from explorer.views.exports import figure_bytes, slice_csv, slice_netcdf
 from explorer.views.help import help_html
-from explorer.views.plots import COLOUR, boundaries, hover_tool, make_figure, title_of
+from explorer.views.plots import COLOUR, axis_label, boundaries, hover_tool, make_figure, title_of
 from explorer.views.slicing import SliceError, grid_dims, make_slice, open_cached
 from explorer.views.styles import NOT_COMPUTED_LABEL, flag_names, style_of
 
@@ -186,10 +186,7 @@ class SweepApp:
         return io.BytesIO(content)
 
     def _label(self, dim: str) -> str:
-        try:
-            return f"{self.spec.parameter(dim).symbol} ({dim})"
-        except StopIteration:
-            return dim
+        return axis_label(self.spec, dim)
 
     def _step(self, dim: str) -> float:
         values = self.ds[dim].values

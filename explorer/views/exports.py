@@ -41,10 +41,10 @@ def _netcdf_attrs(attrs: dict) -> dict:
     return kept
 
 
-def figure_bytes(data: xr.DataArray, fmt: str, dpi: int = 150) -> bytes:
+def figure_bytes(data: xr.DataArray, fmt: str) -> bytes:
     """The slice's figure as ``fmt`` (png, svg or pdf), drawn as ``explorer plot`` draws it."""
-    from explorer.views.plots import matplotlib_figure
+    from explorer.views.plots import DEFAULT_DPI, matplotlib_figure
 
     buffer = io.BytesIO()
-    matplotlib_figure(data).savefig(buffer, format=fmt, dpi=dpi)
+    matplotlib_figure(data).savefig(buffer, format=fmt, dpi=DEFAULT_DPI)
     return buffer.getvalue()
