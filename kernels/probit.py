@@ -1,0 +1,592 @@
+"""Probit maximum likelihood in numba: Newton-Raphson with the analytic gradient and
+Hessian, log Phi and the inverse Mills ratio stable far into the tails, and the
+cluster-robust sandwich. One fit or many in one call (spread over numba's threads, the
+GIL released); problems are flags on the fit, never exceptions, so a sweep of a million
+fits never stops on one.
+
+The design is column-major: ``X`` is (k, n), each variable one contiguous row, so every
+pass over the observations streams memory.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+NOT_CONVERGED = 1
+PERFECT_SEPARATION = 2  # every observation's fitted probability rounds to its outcome
+QUASI_SEPARATION = 4  # some do: coefficients run off towards infinity
+RANK_DEFICIENT = 8  # aliased columns were dropped (their coefficients are NaN)
+FLAG_NAMES = {
+    NOT_CONVERGED: "not converged",
+    PERFECT_SEPARATION: "perfect separation",
+    QUASI_SEPARATION: "quasi separation",
+    RANK_DEFICIENT: "rank deficient",
+}
+
+# Small-sample factors of the clustered covariance: Stata's G/(G-1) (the paper's), also
+# times (N-1)/(N-k) as statsmodels does, or none.
+FACTORS = {"stata": 0, "statsmodels": 1, "none": 2}
+
+LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+SQRT_HALF = math.sqrt(0.5)
+# Phi(8.3) is 1 in double precision: an observation this far on its own side is fitted
+# exactly, which a finite maximum likelihood estimate does not do.
+SEPARATED_INDEX = 8.3
+ALIAS_TOLERANCE = 1e-10  # a column whose Gram residual is below this share of its norm
+PRODUCT = 12  # Phi(-10)^12 > 1e-280: twelve probabilities multiply without underflow
+
+
+@njit(nogil=True, cache=True)
+def log_ndtr(z):
+    """log Phi(z), accurate to rounding for every z (scipy's ``log_ndtr`` scheme)."""
+    if z > 0.0:
+        return math.log1p(-0.5 * math.erfc(z * SQRT_HALF))
+    if z > -20.0:
+        return math.log(0.5 * math.erfc(-z * SQRT_HALF))
+    # Phi's asymptotic series; at z <= -20 twelve terms leave 1e-20.
+    z2 = z * z
+    total = 1.0
+    term = 1.0
+    for n in range(1, 12):
+        term *= -(2.0 * n - 1.0) / z2
+        total += term
+    return -0.5 * z2 - math.log(-z) - LOG_SQRT_2PI + math.log(total)
+
+
+@njit(nogil=True, cache=True)
+def inverse_mills(z):
+    """phi(z) / Phi(z); below z = -10 from the continued fraction of Mills' ratio, where
+    both would underflow or lose their digits."""
+    if z > -10.0:
+        return math.exp(-0.5 * z * z - LOG_SQRT_2PI) / (0.5 * math.erfc(-z * SQRT_HALF))
+    x = -z
+    t = x
+    for n in range(60, 0, -1):
+        t = x + n / t
+    return t
+
+
+@njit(inline="always")
+def _half_erf(x):
+    """erf(x) / 2 for |x| < 1 (Cephes' rational form, as scipy's ndtr)."""
+    z = x * x
+    top = (
+        ((9.60497373987051638749e0 * z + 9.00260197203842689217e1) * z + 2.23200534594684319226e3)
+        * z
+        + 7.00332514112805075473e3
+    ) * z + 5.55923013010394962768e4
+    bottom = (
+        (
+            ((z + 3.35617141647503099647e1) * z + 5.21357949780152679795e2) * z
+            + 4.59432382970980127987e3
+        )
+        * z
+        + 2.26290000613890934246e4
+    ) * z + 4.92673942608635921086e4
+    return 0.5 * x * top / bottom
+
+
+@njit(inline="always")
+def _scaled_erfc(z):
+    """erfc(z) * exp(z^2) for z >= 1 (Cephes' rational forms, as scipy's ndtr)."""
+    if z < 8.0:
+        top = (
+            (
+                (
+                    (
+                        (
+                            (
+                                (2.46196981473530512524e-10 * z + 5.64189564831068821977e-1) * z
+                                + 7.46321056442269912687e0
+                            )
+                            * z
+                            + 4.86371970985681366614e1
+                        )
+                        * z
+                        + 1.96520832956077098242e2
+                    )
+                    * z
+                    + 5.26445194995477358631e2
+                )
+                * z
+                + 9.34528527171957607540e2
+            )
+            * z
+            + 1.02755188689515710272e3
+        ) * z + 5.57535335369399327526e2
+        bottom = (
+            (
+                (
+                    (
+                        (
+                            ((z + 1.32281951154744992508e1) * z + 8.67072140885989742329e1) * z
+                            + 3.54937778887819891062e2
+                        )
+                        * z
+                        + 9.75708501743205489753e2
+                    )
+                    * z
+                    + 1.82390916687909736289e3
+                )
+                * z
+                + 2.24633760818710981792e3
+            )
+            * z
+            + 1.65666309194161350182e3
+        ) * z + 5.57535340817727675546e2
+        return top / bottom
+    top = (
+        (
+            (
+                (5.64189583547755073984e-1 * z + 1.27536670759978104416e0) * z
+                + 5.01905042251180477414e0
+            )
+            * z
+            + 6.16021097993053585195e0
+        )
+        * z
+        + 7.40974269950448939160e0
+    ) * z + 2.97886665372100240670e0
+    bottom = (
+        (
+            (
+                ((z + 2.26052863220117276590e0) * z + 9.39603524938001434673e0) * z
+                + 1.20489539808096656605e1
+            )
+            * z
+            + 1.70814450747565897222e1
+        )
+        * z
+        + 9.60896809063285878198e0
+    ) * z + 3.36907645100081516050e0
+    return top / bottom
+
+
+@njit(inline="always")
+def _cdf_and_mills(t):
+    """(Phi(t), phi(t)/Phi(t)) for t > -10 from one exponential: Phi's tail and phi
+    share exp(-t^2/2)."""
+    x = t * SQRT_HALF
+    gauss = math.exp(-0.5 * t * t)
+    if abs(x) < 1.0:
+        cdf = 0.5 + _half_erf(x)
+    else:
+        tail = 0.5 * gauss * _scaled_erfc(abs(x))
+        cdf = tail if x < 0.0 else 1.0 - tail
+    return cdf, gauss * INV_SQRT_2PI / cdf
+
+
+@njit(nogil=True, cache=True)
+def _normal_quantile(p):
+    """Phi^-1(p) for 0 < p < 1 by Newton's method from 0 (Phi is convex left of 0 and
+    concave right of it, so the iterates close in from one side)."""
+    x = 0.0
+    for _ in range(100):
+        step = (0.5 * math.erfc(-x * SQRT_HALF) - p) / math.exp(-0.5 * x * x - LOG_SQRT_2PI)
+        x -= step
+        if abs(step) < 1e-12 * (1.0 + abs(x)):
+            break
+    return x
+
+
+@njit(nogil=True, cache=True)
+def _intercept_start(X, keep, y, current):
+    """Without a warm start: a constant column's coefficient at the base rate's
+    quantile (one or two Newton steps fewer than from zeros)."""
+    n = X.shape[1]
+    share = 0.0
+    for i in range(n):
+        share += y[i]
+    share /= n
+    if not 0.0 < share < 1.0:
+        return
+    for p in range(keep.shape[0]):
+        row = X[keep[p]]
+        constant = row[0] != 0.0
+        for i in range(n):
+            if row[i] != row[0]:
+                constant = False
+                break
+        if constant:
+            current[keep[p]] = _normal_quantile(share) / row[0]
+            return
+
+
+@njit(nogil=True, cache=True)
+def _cholesky(a, m, chol):
+    """Lower Cholesky factor of a's leading m x m block into ``chol``; False if a is not
+    positive definite."""
+    for j in range(m):
+        s = a[j, j]
+        for p in range(j):
+            s -= chol[j, p] * chol[j, p]
+        if not s > 0.0:
+            return False
+        d = math.sqrt(s)
+        chol[j, j] = d
+        for i in range(j + 1, m):
+            s = a[i, j]
+            for p in range(j):
+                s -= chol[i, p] * chol[j, p]
+            chol[i, j] = s / d
+        for i in range(j):
+            chol[i, j] = 0.0
+    return True
+
+
+@njit(nogil=True, cache=True)
+def _solve(chol, m, b, out):
+    """out = (L L')^-1 b."""
+    for i in range(m):
+        s = b[i]
+        for p in range(i):
+            s -= chol[i, p] * out[p]
+        out[i] = s / chol[i, i]
+    for i in range(m - 1, -1, -1):
+        s = out[i]
+        for p in range(i + 1, m):
+            s -= chol[p, i] * out[p]
+        out[i] = s / chol[i, i]
+
+
+@njit(nogil=True, cache=True)
+def _kept_columns(X):
+    """Indices of the columns kept in order, each dropped if it is (numerically) a
+    combination of those before it: Gram-Schmidt on the Gram matrix."""
+    k, n = X.shape
+    gram = np.empty((k, k))
+    for a in range(k):
+        for b in range(a + 1):
+            s = 0.0
+            for i in range(n):
+                s += X[a, i] * X[b, i]
+            gram[a, b] = s
+            gram[b, a] = s
+    keep = np.empty(k, dtype=np.int64)
+    chol = np.zeros((k, k))
+    m = 0
+    for j in range(k):
+        norm = gram[j, j]
+        residual = norm
+        row = np.empty(m)
+        for p in range(m):
+            s = gram[j, keep[p]]
+            for r in range(p):
+                s -= row[r] * chol[p, r]
+            row[p] = s / chol[p, p]
+            residual -= row[p] * row[p]
+        if norm > 0.0 and residual > ALIAS_TOLERANCE * norm:
+            for p in range(m):
+                chol[m, p] = row[p]
+            chol[m, m] = math.sqrt(residual)
+            keep[m] = j
+            m += 1
+    return keep[:m]
+
+
+@njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
+def _pass(X, sign, keep, beta, eta, lam, weight, grad, info):
+    """One pass over the observations at ``beta``: index, log likelihood, inverse Mills
+    ratios, gradient and information (minus the Hessian). Returns the log likelihood."""
+    m = keep.shape[0]
+    n = X.shape[1]
+    for i in range(n):
+        eta[i] = 0.0
+    for p in range(m):
+        b = beta[keep[p]]
+        row = X[keep[p]]
+        for i in range(n):
+            eta[i] += b * row[i]
+    # log L as the logs of products of PRODUCT probabilities (each at least Phi(-10),
+    # so no product underflows): one logarithm per PRODUCT observations.
+    ll = 0.0
+    product = 1.0
+    for i in range(n):
+        t = sign[i] * eta[i]
+        if t > -10.0:
+            cdf, mills = _cdf_and_mills(t)
+            product *= cdf
+        else:
+            ll += log_ndtr(t)
+            mills = inverse_mills(t)
+        if i % PRODUCT == PRODUCT - 1:
+            ll += math.log(product)
+            product = 1.0
+        lam[i] = sign[i] * mills
+        weight[i] = mills * (mills + t)
+    ll += math.log(product)
+    for p in range(m):
+        row = X[keep[p]]
+        s = 0.0
+        for i in range(n):
+            s += lam[i] * row[i]
+        grad[p] = s
+        for i in range(n):
+            eta[i] = weight[i] * row[i]  # eta is free until the next pass
+        r = 0
+        while r + 4 <= p + 1:  # four entries per sweep: a quarter of the loads of eta
+            a, b, c, d = X[keep[r]], X[keep[r + 1]], X[keep[r + 2]], X[keep[r + 3]]
+            sa = sb = sc = sd = 0.0
+            for i in range(n):
+                e = eta[i]
+                sa += e * a[i]
+                sb += e * b[i]
+                sc += e * c[i]
+                sd += e * d[i]
+            info[p, r] = info[r, p] = sa
+            info[p, r + 1] = info[r + 1, p] = sb
+            info[p, r + 2] = info[r + 2, p] = sc
+            info[p, r + 3] = info[r + 3, p] = sd
+            r += 4
+        for rest in range(r, p + 1):
+            other = X[keep[rest]]
+            s = 0.0
+            for i in range(n):
+                s += eta[i] * other[i]
+            info[p, rest] = info[rest, p] = s
+    return ll
+
+
+@njit(nogil=True, cache=True)
+def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
+    """Fit one probit: ``X`` (k, n), ``y`` 0/1, ``groups`` cluster codes 0..n_groups-1
+    (n_groups 0: model-based covariance), ``start`` a warm start (NaN: zeros). Writes
+    ``beta`` (k) and ``cov`` (k, k), NaN for dropped columns; returns (log likelihood,
+    iterations, flags)."""
+    k, n = X.shape
+    flags = 0
+    keep = _kept_columns(X)
+    m = keep.shape[0]
+    if m < k:
+        flags |= RANK_DEFICIENT
+    sign = np.empty(n)
+    for i in range(n):
+        sign[i] = 2.0 * y[i] - 1.0
+    current = np.zeros(k)
+    warm = False
+    for p in range(m):
+        if not math.isnan(start[keep[p]]):
+            current[keep[p]] = start[keep[p]]
+            warm = True
+    if not warm:
+        _intercept_start(X, keep, y, current)
+    eta = np.empty(n)
+    lam = np.empty(n)
+    weight = np.empty(n)
+    grad = np.empty(m)
+    info = np.empty((m, m))
+    chol = np.zeros((m, m))
+    step = np.empty(m)
+    trial = np.empty(k)
+    ll = _pass(X, sign, keep, current, eta, lam, weight, grad, info)
+    iterations = 0
+    converged = False
+    while iterations < max_iter:
+        iterations += 1
+        if not _cholesky(info, m, chol):
+            break
+        _solve(chol, m, grad, step)
+        scale = 1.0
+        for _ in range(40):  # halve the step until the likelihood does not fall
+            for j in range(k):
+                trial[j] = current[j]
+            for p in range(m):
+                trial[keep[p]] = current[keep[p]] + scale * step[p]
+            new_ll = _pass(X, sign, keep, trial, eta, lam, weight, grad, info)
+            if new_ll >= ll - 1e-12 * abs(ll):
+                break
+            scale *= 0.5
+        largest_step = 0.0
+        largest = 0.0
+        for p in range(m):
+            largest_step = max(largest_step, abs(scale * step[p]))
+            largest = max(largest, abs(trial[keep[p]]))
+        for j in range(k):
+            current[j] = trial[j]
+        ll = new_ll
+        if largest_step <= tol * (1.0 + largest):
+            converged = True
+            break
+        if largest > 1e10:
+            break
+    if not converged:
+        flags |= NOT_CONVERGED
+    separated = 0
+    for i in range(n):
+        t = 0.0
+        for p in range(m):
+            t += current[keep[p]] * X[keep[p], i]
+        if sign[i] * t > SEPARATED_INDEX:
+            separated += 1
+    if separated == n:
+        flags |= PERFECT_SEPARATION
+    elif separated > 0:
+        flags |= QUASI_SEPARATION
+    for j in range(k):
+        beta[j] = np.nan
+        for r in range(k):
+            cov[j, r] = np.nan
+    for p in range(m):
+        beta[keep[p]] = current[keep[p]]
+    if not _cholesky(info, m, chol):
+        return ll, iterations, flags | NOT_CONVERGED
+    inverse = np.empty((m, m))
+    unit = np.zeros(m)
+    column = np.empty(m)
+    for r in range(m):
+        unit[r] = 1.0
+        _solve(chol, m, unit, column)
+        unit[r] = 0.0
+        for p in range(m):
+            inverse[p, r] = column[p]
+    if n_groups == 0:
+        for p in range(m):
+            for r in range(m):
+                cov[keep[p], keep[r]] = inverse[p, r]
+        return ll, iterations, flags
+    # Cluster-robust sandwich: inverse (sum_g s_g s_g') inverse, s_g a cluster's score.
+    scores = np.zeros((n_groups, m))
+    for p in range(m):
+        row = X[keep[p]]
+        for i in range(n):
+            scores[groups[i], p] += lam[i] * row[i]
+    meat = np.zeros((m, m))
+    for g in range(n_groups):
+        for p in range(m):
+            for r in range(p + 1):
+                meat[p, r] += scores[g, p] * scores[g, r]
+    for p in range(m):
+        for r in range(p):
+            meat[r, p] = meat[p, r]
+    adjust = 1.0
+    if factor != 2 and n_groups > 1:
+        adjust = n_groups / (n_groups - 1.0)
+        if factor == 1:
+            adjust *= (n - 1.0) / (n - m)
+    half = inverse @ meat
+    sandwich = half @ inverse
+    for p in range(m):
+        for r in range(m):
+            cov[keep[p], keep[r]] = adjust * sandwich[p, r]
+    return ll, iterations, flags
+
+
+@njit(nogil=True, cache=True, parallel=True)
+def fit_many(X, y, groups, bounds, n_groups, starts, tol, max_iter, factor, beta, cov, out):
+    """Fit dataset ``d`` = observations ``bounds[d]:bounds[d+1]`` for every d, spread over
+    numba's threads. ``X`` holds the datasets' (k, n_d) designs one after another, flat,
+    so each is contiguous (the same machine code as one fit, so the same numbers);
+    ``groups`` are codes within each dataset, ``n_groups[d]`` of them. ``out[d]`` =
+    (log likelihood, iterations, flags)."""
+    k = beta.shape[1]
+    for d in prange(bounds.shape[0] - 1):
+        lo = bounds[d]
+        hi = bounds[d + 1]
+        ll, iterations, flags = fit_one(
+            X[k * lo : k * hi].reshape((k, hi - lo)),
+            y[lo:hi],
+            groups[lo:hi],
+            n_groups[d],
+            starts[d],
+            tol,
+            max_iter,
+            factor,
+            beta[d],
+            cov[d],
+        )
+        out[d, 0] = ll
+        out[d, 1] = iterations
+        out[d, 2] = flags
+
+
+@dataclass(frozen=True)
+class ProbitFit:
+    """One fit, or many along a leading dataset axis."""
+
+    beta: np.ndarray  # (k,); NaN where a column was dropped
+    cov: np.ndarray  # (k, k)
+    loglik: np.ndarray
+    iterations: np.ndarray
+    flags: np.ndarray  # bits of FLAG_NAMES
+    n: np.ndarray
+    clusters: np.ndarray  # 0: model-based covariance
+
+
+def cluster_codes(groups, n: int) -> tuple[np.ndarray, int]:
+    """Cluster labels of any kind as codes 0..G-1, and G (0 without clusters)."""
+    if groups is None:
+        return np.zeros(n, dtype=np.int64), 0
+    labels, codes = np.unique(np.asarray(groups), return_inverse=True)
+    return codes.astype(np.int64).ravel(), len(labels)
+
+
+def _factor_code(factor: str) -> int:
+    if factor not in FACTORS:
+        raise ValueError(f"factor {factor!r}: choose one of {', '.join(FACTORS)}")
+    return FACTORS[factor]
+
+
+def fit(X, y, groups=None, *, factor="stata", start=None, tol=1e-8, max_iter=50) -> ProbitFit:
+    """Fit ``y`` (n, 0/1) on ``X`` (n, k), clustered by ``groups`` (any labels; None:
+    model-based covariance). A Fortran-ordered ``X`` is used without a copy."""
+    design = np.asfortranarray(X, dtype=np.float64).T
+    outcome = np.ascontiguousarray(y, dtype=np.float64)
+    codes, clusters = cluster_codes(groups, len(outcome))
+    k = design.shape[0]
+    warm = np.full(k, np.nan) if start is None else np.asarray(start, dtype=np.float64)
+    beta = np.empty(k)
+    cov = np.empty((k, k))
+    ll, iterations, flags = fit_one(
+        design, outcome, codes, clusters, warm, tol, max_iter, _factor_code(factor), beta, cov
+    )
+    return ProbitFit(
+        beta,
+        cov,
+        np.float64(ll),
+        np.int64(iterations),
+        np.int64(flags),
+        np.int64(len(outcome)),
+        np.int64(clusters),
+    )
+
+
+def fit_batch(
+    designs, outcomes, groups=None, *, factor="stata", starts=None, tol=1e-8, max_iter=50
+) -> ProbitFit:
+    """Fit many datasets (sequences of (n_d, k) designs, 0/1 outcomes and cluster labels,
+    one k) in one call spread over numba's threads."""
+    sizes = np.array([len(o) for o in outcomes], dtype=np.int64)
+    k = np.shape(designs[0])[1]
+    bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    X = np.empty(k * bounds[-1])
+    codes = np.empty(bounds[-1], dtype=np.int64)
+    clusters = np.zeros(len(sizes), dtype=np.int64)
+    for d, design in enumerate(designs):
+        X[k * bounds[d] : k * bounds[d + 1]] = np.asarray(design, dtype=np.float64).T.ravel()
+        codes[bounds[d] : bounds[d + 1]], clusters[d] = cluster_codes(
+            None if groups is None else groups[d], sizes[d]
+        )
+    y = np.concatenate([np.asarray(o, dtype=np.float64) for o in outcomes])
+    warm = np.full((len(sizes), k), np.nan)
+    if starts is not None:
+        warm[:] = starts
+    beta = np.empty((len(sizes), k))
+    cov = np.empty((len(sizes), k, k))
+    out = np.empty((len(sizes), 3))
+    fit_many(
+        X, y, codes, bounds, clusters, warm, tol, max_iter, _factor_code(factor), beta, cov, out
+    )
+    return ProbitFit(
+        beta,
+        cov,
+        out[:, 0],
+        out[:, 1].astype(np.int64),
+        out[:, 2].astype(np.int64),
+        sizes,
+        clusters,
+    )

@@ -1,0 +1,178 @@
+"""The numba probit against statsmodels' Probit: estimates, log likelihoods and clustered
+covariances on seeded datasets of the paper's shape and on hard cases; the tails of
+log Phi and the inverse Mills ratio against scipy."""
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.special import log_ndtr as scipy_log_ndtr
+from scipy.special import ndtr
+
+from kernels import probit
+
+PAPER_N, PAPER_K, PAPER_G = 6642, 10, 148
+
+
+def dataset(seed, n=PAPER_N, k=PAPER_K, clusters=PAPER_G, base=-1.5, scale=0.3):
+    """A leader-clustered dataset: a constant, k - 1 covariates, a leader effect."""
+    rng = np.random.default_rng(seed)
+    groups = rng.integers(0, clusters, n)
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, k - 1))])
+    beta = rng.normal(scale=scale, size=k)
+    beta[0] = base
+    latent = X @ beta + rng.normal(size=n) + 0.4 * rng.normal(size=clusters)[groups]
+    return X, (latent > 0).astype(float), groups
+
+
+def statsmodels_fit(X, y, groups):
+    return sm.Probit(y, X).fit(disp=0, cov_type="cluster", cov_kwds={"groups": groups})
+
+
+def relative(a, b):
+    return np.max(np.abs(np.asarray(a) / np.asarray(b) - 1.0))
+
+
+@pytest.fixture(scope="module")
+def paper_shaped():
+    """100 seeded datasets of the paper's shape (N around 6.6k, k = 10, 148 clusters)."""
+    return [dataset(seed, n=PAPER_N + 37 * (seed % 7) - 111) for seed in range(100)]
+
+
+def test_a_hundred_paper_shaped_fits_agree_with_statsmodels(paper_shaped):
+    designs, outcomes, groups = zip(*paper_shaped, strict=True)
+    ours = probit.fit_batch(designs, outcomes, groups, factor="statsmodels")
+    assert not ours.flags.any()
+    for d, (X, y, g) in enumerate(paper_shaped):
+        theirs = statsmodels_fit(X, y, g)
+        assert relative(ours.beta[d], theirs.params) < 1e-8
+        assert relative(ours.loglik[d], theirs.llf) < 1e-8
+        assert relative(np.sqrt(np.diag(ours.cov[d])), theirs.bse) < 1e-8
+        assert relative(ours.cov[d], np.asarray(theirs.cov_params())) < 1e-8
+        assert ours.clusters[d] == PAPER_G and ours.n[d] == len(y)
+
+
+def test_stata_and_statsmodels_factors_differ_by_exactly_n_minus_1_over_n_minus_k(paper_shaped):
+    for X, y, g in paper_shaped[:5]:
+        stata = probit.fit(X, y, g)
+        statsmodels = probit.fit(X, y, g, factor="statsmodels")
+        bare = probit.fit(X, y, g, factor="none")
+        n, k = X.shape
+        assert np.allclose(statsmodels.cov / stata.cov, (n - 1) / (n - k), rtol=1e-13, atol=0)
+        assert np.allclose(stata.cov / bare.cov, PAPER_G / (PAPER_G - 1), rtol=1e-13, atol=0)
+
+
+def test_one_fit_the_batch_and_the_thread_count_give_the_same_numbers(paper_shaped):
+    import numba
+
+    designs, outcomes, groups = zip(*paper_shaped[:6], strict=True)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        serial = probit.fit_batch(designs, outcomes, groups)
+    finally:
+        numba.set_num_threads(before)
+    spread = probit.fit_batch(designs, outcomes, groups)
+    assert np.array_equal(serial.beta, spread.beta)
+    assert np.array_equal(serial.cov, spread.cov)
+    for d in range(6):
+        one = probit.fit(designs[d], outcomes[d], groups[d])
+        assert np.array_equal(one.beta, spread.beta[d])
+        assert one.loglik == spread.loglik[d]
+
+
+def test_model_based_covariance_without_clusters_matches_statsmodels():
+    X, y, _ = dataset(3)
+    ours = probit.fit(X, y)
+    theirs = sm.Probit(y, X).fit(disp=0)
+    assert ours.clusters == 0
+    assert relative(ours.cov, np.asarray(theirs.cov_params())) < 1e-8
+
+
+def test_a_warm_start_reaches_the_same_estimate_in_fewer_steps():
+    X, y, g = dataset(5)
+    cold = probit.fit(X, y, g)
+    warm = probit.fit(X, y, g, start=cold.beta + 0.01)
+    assert relative(warm.beta, cold.beta) < 1e-10
+    assert warm.iterations < cold.iterations
+
+
+def test_rare_events_at_a_one_percent_base_rate():
+    X, y, g = dataset(11, base=-2.6, scale=0.15)
+    assert 0.005 < y.mean() < 0.02
+    ours = probit.fit(X, y, g, factor="statsmodels")
+    theirs = statsmodels_fit(X, y, g)
+    assert ours.flags == 0
+    assert relative(ours.beta, theirs.params) < 1e-8
+    assert relative(ours.loglik, theirs.llf) < 1e-8
+    assert relative(ours.cov, np.asarray(theirs.cov_params())) < 1e-8
+
+
+def test_near_separation_still_agrees():
+    """A covariate that almost decides the outcome: large but finite coefficients."""
+    rng = np.random.default_rng(2)
+    n = 3000
+    x = rng.normal(size=n)
+    X = np.column_stack([np.ones(n), x, rng.normal(size=n)])
+    y = (4.0 * x + 0.4 * rng.normal(size=n) > 0).astype(float)
+    g = rng.integers(0, 60, n)
+    ours = probit.fit(X, y, g, factor="statsmodels")
+    theirs = statsmodels_fit(X, y, g)
+    assert ours.beta[1] > 5
+    assert not ours.flags & (probit.NOT_CONVERGED | probit.PERFECT_SEPARATION)
+    assert relative(ours.beta, theirs.params) < 1e-8
+    assert relative(ours.loglik, theirs.llf) < 1e-8
+
+
+def test_perfect_and_quasi_separation_are_flagged_not_raised():
+    rng = np.random.default_rng(4)
+    n = 400
+    x = rng.normal(size=n)
+    X = np.column_stack([np.ones(n), x])
+    perfect = probit.fit(X, (x > 0).astype(float))
+    assert perfect.flags & probit.PERFECT_SEPARATION
+    # Quasi: a dummy that is 1 only for successes decides those, the rest is noisy.
+    dummy = np.zeros(n)
+    y = (rng.normal(size=n) > 0).astype(float)
+    dummy[:40] = 1.0
+    y[:40] = 1.0
+    quasi = probit.fit(np.column_stack([X, dummy]), y)
+    assert quasi.flags & probit.QUASI_SEPARATION
+    assert not quasi.flags & probit.PERFECT_SEPARATION
+
+
+def test_a_rank_deficient_column_is_dropped_and_flagged():
+    X, y, g = dataset(7, k=5)
+    doubled = np.column_stack([X, 2.0 * X[:, 2]])
+    ours = probit.fit(doubled, y, g, factor="statsmodels")
+    assert ours.flags & probit.RANK_DEFICIENT
+    assert np.isnan(ours.beta[5]) and np.isnan(ours.cov[5]).all()
+    theirs = statsmodels_fit(X, y, g)
+    assert relative(ours.beta[:5], theirs.params) < 1e-8
+    assert relative(ours.cov[:5, :5], np.asarray(theirs.cov_params())) < 1e-8
+
+
+def test_not_converged_is_a_flag():
+    X, y, g = dataset(8)
+    stopped = probit.fit(X, y, g, max_iter=1)
+    assert stopped.flags & probit.NOT_CONVERGED
+    assert np.isfinite(stopped.beta).all()
+
+
+def test_log_phi_at_minus_forty_and_across_the_line_against_scipy():
+    z = np.concatenate([[-40.0, -38.5, -37.0, -20.0, -19.999, -10.0], np.linspace(-45, 12, 4001)])
+    ours = np.array([probit.log_ndtr(v) for v in z])
+    assert np.max(np.abs(ours / scipy_log_ndtr(z) - 1)) < 1e-13
+    assert abs(probit.log_ndtr(-40.0) / scipy_log_ndtr(-40.0) - 1) < 1e-14
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(min_value=-40.0, max_value=35.0))
+def test_inverse_mills_ratio_against_scipy(z):
+    ours = probit.inverse_mills(z)
+    # phi/Phi from logs (exact enough where Phi itself underflows).
+    reference = np.exp(-0.5 * z * z - 0.5 * np.log(2 * np.pi) - scipy_log_ndtr(z))
+    assert abs(ours / reference - 1) < 1e-12
+    if z > -30:
+        assert abs(ours * ndtr(z) / np.exp(-0.5 * z * z) * np.sqrt(2 * np.pi) - 1) < 1e-12
