@@ -19,12 +19,13 @@ MAX_TABLE_ROWS = 500
 
 def _user_errors() -> tuple[type[Exception], ...]:
     """The errors that describe a user's mistake (imported only once one is raised)."""
+    from explorer.empirics.published import EmpiricsError
     from explorer.engine.config import ConfigError
     from explorer.engine.files import StoreError
     from explorer.engine.run import SchedulerError
     from explorer.views.slicing import SliceError
 
-    return ConfigError, StoreError, SliceError, SchedulerError
+    return ConfigError, StoreError, SliceError, SchedulerError, EmpiricsError
 
 
 @contextlib.contextmanager
@@ -720,3 +721,9 @@ def cache_clear() -> None:
 
     removed = kernel_cache.clear()
     click.echo(f"removed {removed} files from {kernel_cache.cache_root()}")
+
+
+# The empirical half's commands use the helpers above.
+from explorer.empirics.cli import empirics  # noqa: E402
+
+main.add_command(empirics)

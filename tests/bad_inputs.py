@@ -911,7 +911,153 @@ SLICE_CASES = [
     Case("unknown command", ("sweep", "c.toml"), ("'sweep'", "--help")),
 ]
 
-CASES = CONFIG_CASES + CLI_CASES + STORE_CASES + SLICE_CASES
+# The empirical half: a researcher's data file and covariance, the published tables' names.
+DATA = "leader,js,pd,coalition\n1,0.2,0.5,0\n1,0.4,1.5,1\n2,0.9,0.1,0\n2,0.1,1.9,1\n"
+FIT = ("empirics", "fit", "{d}/d.csv", "--y", "coalition", "--x", "js,pd", "--cluster", "leader")
+
+
+def data_case(id, text, *words, argv=FIT, name="d.csv"):
+    return Case(f"empirics: {id}", argv, words, (user_file(name, text),))
+
+
+NOT_PSD = json.dumps({"terms": ["job_security", "js_x_pd"], "matrix": [[1, 2], [2, 1]]})
+EMPIRICS_CASES = [
+    data_case(
+        "missing column",
+        DATA.replace("pd,", "pref,"),
+        "covariate column 'pd'",
+        "check the spelling",
+    ),
+    data_case(
+        "missing outcome",
+        DATA,
+        "outcome column 'coalitoin'",
+        "check the spelling",
+        argv=(*FIT[:4], "coalitoin", *FIT[5:]),
+    ),
+    data_case(
+        "non-binary outcome",
+        DATA.replace("1.5,1", "1.5,2"),
+        "'coalition' takes the value 2",
+        "recode it",
+    ),
+    data_case(
+        "outcome always 0",
+        DATA.replace("1.5,1", "1.5,0").replace("1.9,1", "1.9,0"),
+        "always 0",
+        "both 0s and 1s",
+    ),
+    data_case(
+        "NaN in the design",
+        DATA.replace("0.4,1.5", "0.4,"),
+        "1 rows have missing values (in pd)",
+        "dropna",
+    ),
+    data_case(
+        "text covariate",
+        DATA.replace("0.9,0.1", "high,0.1"),
+        "'js' is not numeric",
+        "encode it as numbers",
+    ),
+    data_case(
+        "one cluster",
+        DATA.replace("\n2,", "\n1,"),
+        "cluster column 'leader' has one group",
+        "cluster by another column",
+    ),
+    data_case(
+        "no covariates", DATA, "'' names no columns", "--x a,b,c", argv=(*FIT[:6], "", *FIT[7:])
+    ),
+    data_case(
+        "covariate is the outcome",
+        DATA,
+        "includes the outcome 'coalition'",
+        argv=(*FIT[:6], "js,coalition", *FIT[7:]),
+    ),
+    data_case(
+        "unreadable extension",
+        DATA,
+        "'{d}/d.xlsx'",
+        "give a .csv or Stata .dta",
+        argv=("empirics", "fit", "{d}/d.xlsx", *FIT[3:]),
+        name="d.xlsx",
+    ),
+    data_case(
+        "not a Stata file",
+        DATA,
+        "'{d}/d.dta'",
+        "check that the file is what its name says",
+        argv=("empirics", "fit", "{d}/d.dta", *FIT[3:]),
+        name="d.dta",
+    ),
+    Case("empirics: missing data file", FIT, ("'{d}/d.csv' does not exist", "check the path")),
+    Case(
+        "empirics: unknown table model",
+        ("empirics", "tables", "--model", "table3.model1"),
+        ("'table3.model1'", "choose one of", "table2.model1"),
+    ),
+    Case(
+        "empirics: margins of a Table 1 model",
+        ("empirics", "margins", "--model", "table1.model1", "-o", "{d}/f.png"),
+        ("table1.model1 has no interaction term", "table2.model1"),
+    ),
+    Case(
+        "empirics: unknown covariance",
+        ("empirics", "margins", "--cov", "clustered"),
+        ("'clustered'", "independent"),
+    ),
+    Case(
+        "empirics: cov file without a file",
+        ("empirics", "predict", "--cov", "file", "-o", "{d}/f.png"),
+        ("--cov-file PATH",),
+    ),
+    Case(
+        "empirics: missing cov file",
+        ("empirics", "margins", "--cov", "file", "--cov-file", "{d}/v.json", "-o", "{d}/f.png"),
+        ("'{d}/v.json' does not exist",),
+    ),
+    Case(
+        "empirics: covariance not PSD",
+        (
+            "empirics",
+            "margins",
+            "--cov",
+            "file",
+            "--cov-file",
+            "{d}/v.json",
+            "--effect-of",
+            "job_security",
+            "-o",
+            "{d}/f.png",
+        ),
+        ("not positive semi-definite", "estimated V"),
+        (user_file("v.json", NOT_PSD),),
+    ),
+    Case(
+        "empirics: covariance lacks a term",
+        ("empirics", "margins", "--cov", "file", "--cov-file", "{d}/v.json", "-o", "{d}/f.png"),
+        ("no term 'pref_divergence'", "give a matrix over"),
+        (user_file("v.json", NOT_PSD.replace("2]", "0]").replace("[2", "[0")),),
+    ),
+    Case(
+        "empirics: figure suffix",
+        ("empirics", "predict", "-o", "{d}/f.txt"),
+        ("'{d}/f.txt'", "ending in .png or .svg or .pdf or .html"),
+    ),
+    Case(
+        "empirics: figure folder missing",
+        ("empirics", "margins", "-o", "{d}/no/f.png"),
+        ("does not exist", "mkdir -p"),
+    ),
+    Case(
+        "empirics: unknown variable",
+        ("empirics", "predict", "--over", "gdp", "-o", "{d}/f.png"),
+        ("unknown variable 'gdp'", "job_security, pref_divergence"),
+    ),
+    Case("empirics: too few draws", ("empirics", "predict", "--draws", "3"), ("'--draws'", "3")),
+]
+
+CASES = CONFIG_CASES + CLI_CASES + STORE_CASES + SLICE_CASES + EMPIRICS_CASES
 
 # App URLs: query parameters, and words its (escaped) error text must show.
 XSS = "<img src=x onerror=alert(1)>"

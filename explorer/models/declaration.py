@@ -207,6 +207,9 @@ class Model:
     # "module:attribute" of benchmark cases for other ways to solve it (numpy, ...); a
     # path, so that the benchmark machinery is imported only by benchmarks
     baselines: str = ""
+    # A TOML file of the published regression results that test the model (read by
+    # `explorer empirics`; layout in explorer/empirics/published.py), if any.
+    empirics: str = ""
     default: bool = False  # the model a config without ``model`` means
     _signatures: dict = field(default_factory=dict, init=False, repr=False)
 

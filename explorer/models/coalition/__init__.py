@@ -9,6 +9,8 @@ comparing payoffs with the paper's tie-breaking, and reports the paper's closed 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from explorer.models.coalition import analysis, claims
 from explorer.models.coalition.presets import FIGURE2
 from explorer.models.declaration import (
@@ -176,5 +178,6 @@ MODEL = Model(
         description="the revisionist game, the paper's six outputs",
     ),
     baselines="explorer.models.coalition.baselines:CASES",
+    empirics=str(Path(__file__).with_name("published.toml")),
     default=True,
 )
