@@ -255,25 +255,17 @@ def _solve(chol, m, b, out):
 
 
 @njit(nogil=True, cache=True)
-def _kept_columns(X):
+def _independent(gram, k):
     """Indices of the columns kept in order, each dropped if it is (numerically) a
-    combination of those before it: Gram-Schmidt on the Gram matrix."""
-    k, n = X.shape
-    gram = np.empty((k, k))
-    for a in range(k):
-        for b in range(a + 1):
-            s = 0.0
-            for i in range(n):
-                s += X[a, i] * X[b, i]
-            gram[a, b] = s
-            gram[b, a] = s
+    combination of those before it: Gram-Schmidt on a Gram matrix (here the information
+    X'WX, whose weights are all positive, so its null space is X's)."""
     keep = np.empty(k, dtype=np.int64)
     chol = np.zeros((k, k))
+    row = np.empty(k)
     m = 0
     for j in range(k):
         norm = gram[j, j]
         residual = norm
-        row = np.empty(m)
         for p in range(m):
             s = gram[j, keep[p]]
             for r in range(p):
@@ -360,30 +352,38 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
     iterations, flags)."""
     k, n = X.shape
     flags = 0
-    keep = _kept_columns(X)
-    m = keep.shape[0]
-    if m < k:
-        flags |= RANK_DEFICIENT
     sign = np.empty(n)
     for i in range(n):
         sign[i] = 2.0 * y[i] - 1.0
+    every = np.arange(k)
     current = np.zeros(k)
     warm = False
-    for p in range(m):
-        if not math.isnan(start[keep[p]]):
-            current[keep[p]] = start[keep[p]]
+    for j in range(k):
+        if not math.isnan(start[j]):
+            current[j] = start[j]
             warm = True
     if not warm:
-        _intercept_start(X, keep, y, current)
+        _intercept_start(X, every, y, current)
     eta = np.empty(n)
     lam = np.empty(n)
     weight = np.empty(n)
-    grad = np.empty(m)
-    info = np.empty((m, m))
-    chol = np.zeros((m, m))
-    step = np.empty(m)
+    grad = np.empty(k)
+    info = np.empty((k, k))
+    chol = np.zeros((k, k))
+    step = np.empty(k)
     trial = np.empty(k)
-    ll = _pass(X, sign, keep, current, eta, lam, weight, grad, info)
+    ll = _pass(X, sign, every, current, eta, lam, weight, grad, info)
+    keep = _independent(info, k)
+    m = keep.shape[0]
+    if m < k:  # aliased columns: drop them and start again without them
+        flags |= RANK_DEFICIENT
+        kept = np.zeros(k, dtype=np.bool_)
+        for p in range(m):
+            kept[keep[p]] = True
+        for j in range(k):
+            if not kept[j]:
+                current[j] = 0.0
+        ll = _pass(X, sign, keep, current, eta, lam, weight, grad, info)
     iterations = 0
     converged = False
     while iterations < max_iter:
@@ -518,11 +518,16 @@ class ProbitFit:
 
 
 def cluster_codes(groups, n: int) -> tuple[np.ndarray, int]:
-    """Cluster labels of any kind as codes 0..G-1, and G (0 without clusters)."""
+    """Cluster labels of any kind as codes 0..G-1 in sorted label order, and G (0 without
+    clusters). Small non-negative integers (leader ids) are counted, not sorted."""
     if groups is None:
         return np.zeros(n, dtype=np.int64), 0
-    labels, codes = np.unique(np.asarray(groups), return_inverse=True)
-    return codes.astype(np.int64).ravel(), len(labels)
+    labels = np.asarray(groups).ravel()
+    if labels.dtype.kind in "iu" and labels.size and 0 <= labels.min() and labels.max() < 4 * n:
+        present = np.bincount(labels) > 0
+        return (np.cumsum(present) - 1)[labels].astype(np.int64), int(present.sum())
+    names, codes = np.unique(labels, return_inverse=True)
+    return codes.astype(np.int64).ravel(), len(names)
 
 
 def _factor_code(factor: str) -> int:
