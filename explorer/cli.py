@@ -542,12 +542,23 @@ def _sizes(ctx, param, text):
     default=True,
     help="Also time whole commands (explorer run, explorer solve) in fresh processes.",
 )
-def bench(quick, sizes, worker_text, methods, repeat, json_path, plot_path, commands) -> None:
+@click.option(
+    "--probit",
+    is_flag=True,
+    help="Instead: the probit estimator against statsmodels, fits per second.",
+)
+def bench(
+    quick, sizes, worker_text, methods, repeat, json_path, plot_path, commands, probit
+) -> None:
     """Measure every way to solve a grid, side by side, on this machine.
 
     The full run (1e4..1e9 points, a few minutes) writes results/bench.json and
-    results/bench.png unless --json/--plot say otherwise.
+    results/bench.png unless --json/--plot say otherwise. With --probit: fits per second
+    of the numba probit and of statsmodels on the same datasets (N 1e3..3e4, k 4..20).
     """
+    if probit:
+        _bench_probit(quick, repeat, json_path)
+        return
     from explorer.bench import cases
     from explorer.bench import driver as benchmark
 
@@ -586,6 +597,23 @@ def bench(quick, sizes, worker_text, methods, repeat, json_path, plot_path, comm
         click.echo(f"wrote {benchmark.write_json(report, json_path)}")
     if plot_path:
         click.echo(f"wrote {benchmark.plot_scaling(report, plot_path)}")
+
+
+def _bench_probit(quick: bool, repeat: int, json_path: str | None) -> None:
+    import json
+
+    from explorer.bench.probit import format_probit, run_probit_bench
+
+    if json_path:
+        output_file(json_path)
+    try:
+        report = run_probit_bench(quick, repeat, show=lambda line: click.echo(line, err=True))
+    except RuntimeError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(format_probit(report))
+    if json_path:
+        Path(json_path).write_text(json.dumps(report, indent=2))
+        click.echo(f"wrote {json_path}")
 
 
 @main.command()

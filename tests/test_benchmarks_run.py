@@ -91,3 +91,27 @@ def test_slice_benchmark_runs(capsys):
     bench_slice.main(["--sizes", "3,12,10,8", "--repeat", "1"])
     out = capsys.readouterr().out
     assert "theta  q" in out and "off-grid" in out and "app update" in out
+
+
+def test_probit_benchmark_runs_tiny_and_compares_the_same_fits(tmp_path):
+    from click.testing import CliRunner
+
+    from explorer.bench import probit as probit_bench
+    from explorer.cli import main
+
+    report = probit_bench.run_probit_bench(repeat=1, shapes=[(300, 3)], show=lambda _: None)
+    (row,) = report["rows"]
+    assert set(row["fits_per_s"]) == set(probit_bench.METHODS)
+    assert all(spread[0] > 0 for spread in row["fits_per_s"].values())
+    median, low, high = row["vs_statsmodels_one_core"]
+    assert low <= median <= high and median > 0
+    out = tmp_path / "probit.json"
+    result = CliRunner().invoke(
+        main, ["bench", "--probit", "--quick", "--repeat", "1", "--json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "statsmodels, 1 BLAS thread" in result.stdout
+    assert [(r["n"], r["k"]) for r in json.loads(out.read_text())["rows"]] == [
+        (1000, 4),
+        (6642, 10),
+    ]
