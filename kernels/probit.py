@@ -281,7 +281,7 @@ def _independent(gram, k):
     return keep[:m]
 
 
-@njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
+@njit(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
 def _pass(X, sign, keep, beta, eta, lam, weight, grad, info):
     """One pass over the observations at ``beta``: index, log likelihood, inverse Mills
     ratios, gradient and information (minus the Hessian). Returns the log likelihood."""
@@ -344,7 +344,7 @@ def _pass(X, sign, keep, beta, eta, lam, weight, grad, info):
     return ll
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
     """Fit one probit: ``X`` (k, n), ``y`` 0/1, ``groups`` cluster codes 0..n_groups-1
     (n_groups 0: model-based covariance), ``start`` a warm start (NaN: zeros). Writes
