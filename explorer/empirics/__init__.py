@@ -1,18 +1,23 @@
-"""The paper's empirical half: its published probit tables as data, what they imply, a
-fast probit for a researcher's own data (``fit``), and Figures 3 and 4.
+"""The empirical half of a model's paper: its published probit tables as data, what they
+imply, a fast probit for a researcher's own data (``fit``), and the rebuilt figures.
 
-``fit`` and ``regression_table`` load on first use (pandas, xarray and the kernel are
-slow to import for commands that do not need them).
+Names load on first use (pydantic, pandas, xarray and the kernel are slow to import for
+commands that do not need them).
 """
-
-from explorer.empirics.published import EmpiricsError, load
 
 __all__ = ["EmpiricsError", "fit", "load", "regression_table"]
 
+_HOMES = {
+    "EmpiricsError": "explorer.empirics.published",
+    "load": "explorer.empirics.published",
+    "fit": "explorer.empirics.fitting",
+    "regression_table": "explorer.empirics.fitting",
+}
+
 
 def __getattr__(name: str):
-    if name in ("fit", "regression_table"):
-        from explorer.empirics import fitting
+    if name in _HOMES:
+        import importlib
 
-        return getattr(fitting, name)
+        return getattr(importlib.import_module(_HOMES[name]), name)
     raise AttributeError(name)

@@ -264,7 +264,7 @@ def predict(
         else f"the profile's linear predictor set to {float(offset):g} (--offset)"
     )
     ds.attrs = {
-        "title": f"Predicted probability of {tables.outcome} over {label[over]} ({key})",
+        "title": f"Predicted Pr({tables.outcome}) over {label[over]} ({key})",
         "ylabel": f"Pr({tables.outcome})",
         "over": over,
         "model": key,
