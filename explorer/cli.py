@@ -557,6 +557,20 @@ def bench(
     of the numba probit and of statsmodels on the same datasets (N 1e3..3e4, k 4..20).
     """
     if probit:
+        given = [
+            n
+            for n, v in (
+                ("--sizes", sizes),
+                ("--method", methods),
+                ("--workers", worker_text),
+                ("--plot", plot_path),
+            )
+            if v
+        ]
+        if given:
+            raise click.BadParameter(
+                f"--probit times the probit estimator only; leave out {', '.join(given)}"
+            )
         _bench_probit(quick, repeat, json_path)
         return
     from explorer.bench import cases

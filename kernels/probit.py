@@ -347,7 +347,8 @@ def _pass(X, sign, keep, beta, eta, lam, weight, grad, info):
 @njit(nogil=True, cache=True, error_model="numpy")
 def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
     """Fit one probit: ``X`` (k, n), ``y`` 0/1, ``groups`` cluster codes 0..n_groups-1
-    (n_groups 0: model-based covariance), ``start`` a warm start (NaN: zeros). Writes
+    (n_groups 0: model-based covariance), ``start`` a warm start (all NaN: a constant
+    column at the base rate's quantile, the rest zeros). Writes
     ``beta`` (k) and ``cov`` (k, k), NaN for dropped columns; returns (log likelihood,
     iterations, flags)."""
     k, n = X.shape
