@@ -48,18 +48,22 @@ class TermStats(_Row):
 
 def term_stats(term: Term) -> TermStats:
     """A term's SE, z and p from its printed interval (a Wald interval: symmetric)."""
+    printed = {
+        "name": term.name,
+        "label": term.label,
+        "estimate": published(term.estimate),
+        "interval": term.printed,
+    }
     if not term.numeric:
         bound = abs(term.estimate) / Z975
         side = "below" if term.estimate < 0 else "above"
+        unknown = derived(None)
         return TermStats(
-            name=term.name,
-            label=term.label,
-            estimate=published(term.estimate),
-            interval=term.printed,
-            se=derived(None),
-            z=derived(None),
-            p=derived(None),
-            rebuilt=(derived(None), derived(None)),
+            **printed,
+            se=unknown,
+            z=unknown,
+            p=unknown,
+            rebuilt=(unknown, unknown),
             note=(
                 f"interval printed as {term.printed[0]}..{term.printed[1]}: only the sign and "
                 f"significance are known (the interval lies {side} zero, so SE < "
@@ -69,10 +73,7 @@ def term_stats(term: Term) -> TermStats:
     se = (term.high - term.low) / (2 * Z975)
     z = term.estimate / se
     return TermStats(
-        name=term.name,
-        label=term.label,
-        estimate=published(term.estimate),
-        interval=term.printed,
+        **printed,
         se=derived(se),
         z=derived(z),
         p=derived(2 * stats.norm.sf(abs(z))),
