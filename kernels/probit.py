@@ -71,8 +71,8 @@ def inverse_mills(z):
     return t
 
 
-# Cephes' rational forms for erf and erfc, as scipy's ndtr uses them (highest power first;
-# the denominators' leading 1 is implied).
+# Cephes' rational forms for erf and erfc (|x| <= 8), as scipy's ndtr uses them
+# (highest power first; the denominators' leading 1 is implied).
 ERF_TOP = (
     9.60497373987051638749e0,
     9.00260197203842689217e1,
@@ -108,22 +108,6 @@ ERFC_BOTTOM = (
     1.65666309194161350182e3,
     5.57535340817727675546e2,
 )
-FAR_TOP = (
-    5.64189583547755073984e-1,
-    1.27536670759978104416e0,
-    5.01905042251180477414e0,
-    6.16021097993053585195e0,
-    7.40974269950448939160e0,
-    2.97886665372100240670e0,
-)
-FAR_BOTTOM = (
-    2.26052863220117276590e0,
-    9.39603524938001434673e0,
-    1.20489539808096656605e1,
-    1.70814450747565897222e1,
-    9.60896809063285878198e0,
-    3.36907645100081516050e0,
-)
 
 
 @njit(inline="always")
@@ -143,24 +127,9 @@ def _half_erf(x):
 
 @njit(inline="always")
 def _scaled_erfc(z):
-    """erfc(z) * exp(z^2) for z >= 1."""
-    if z < 8.0:
-        return _horner(z, ERFC_TOP[1:], ERFC_TOP[0]) / _horner(z, ERFC_BOTTOM, 1.0)
-    return _horner(z, FAR_TOP[1:], FAR_TOP[0]) / _horner(z, FAR_BOTTOM, 1.0)
-
-
-@njit(inline="always")
-def _cdf_and_mills(t):
-    """(Phi(t), phi(t)/Phi(t)) for t > -10 from one exponential: Phi's tail and phi
-    share exp(-t^2/2)."""
-    x = t * SQRT_HALF
-    gauss = math.exp(-0.5 * t * t)
-    if abs(x) < 1.0:
-        cdf = 0.5 + _half_erf(x)
-    else:
-        tail = 0.5 * gauss * _scaled_erfc(abs(x))
-        cdf = tail if x < 0.0 else 1.0 - tail
-    return cdf, gauss * INV_SQRT_2PI / cdf
+    """erfc(z) * exp(z^2) for 1 <= z <= 8 (beyond 8, Phi is 1 to rounding on the side
+    that reaches here)."""
+    return _horner(z, ERFC_TOP[1:], ERFC_TOP[0]) / _horner(z, ERFC_BOTTOM, 1.0)
 
 
 @njit(nogil=True, cache=True)
@@ -263,8 +232,75 @@ def _independent(gram, k):
     return keep[:m]
 
 
+# exp(y) as 2^n e^r (Cody and Waite): n rounded by adding 1.5 * 2^52, whose bits then hold
+# n; ln 2 in two parts so that n ln 2 is exact; e^r by its Taylor series to r^13, exact to
+# rounding on |r| <= ln(2)/2. Written out so that the loops over observations vectorize
+# (numba has no vector exp here).
+LOG2E = 1.4426950408889634
+LN2_HI = 6.93147180369123816490e-01
+LN2_LO = 1.90821492927058770002e-10
+SHIFTER = 6755399441055744.0
+SHIFTER_BITS = int(np.array(SHIFTER).view(np.int64))
+EXP_TAYLOR = tuple(1.0 / math.factorial(j) for j in range(13, -1, -1))
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def _normal_terms(sign, eta, lam, weight, scratch):
+    """log L, and each observation's signed inverse Mills ratio (``lam``) and information
+    weight, from the index ``eta``. Observations with t = sign * eta > -10 go through
+    branch-free loops that vectorize; the rare ones further out are redone exactly."""
+    n = eta.shape[0]
+    bits = scratch.view(np.int64)
+    for i in range(n):
+        t = sign[i] * eta[i]
+        t = t if t > -10.0 else -10.0
+        y = -0.5 * t * t
+        y = y if y > -708.0 else -708.0
+        shifted = y * LOG2E + SHIFTER
+        whole = shifted - SHIFTER
+        r = (y - whole * LN2_HI) - whole * LN2_LO
+        lam[i] = _horner(r, EXP_TAYLOR[1:], EXP_TAYLOR[0])
+        scratch[i] = shifted
+    for i in range(n):
+        bits[i] = (bits[i] - SHIFTER_BITS + 1023) << 52
+    for i in range(n):
+        t = sign[i] * eta[i]
+        t = t if t > -10.0 else -10.0
+        gauss = lam[i] * scratch[i]  # exp(-t^2 / 2)
+        x = t * SQRT_HALF
+        inner = x if x < 1.0 else 1.0
+        inner = inner if inner > -1.0 else -1.0
+        ax = abs(x)
+        ax = ax if ax > 1.0 else 1.0
+        ax = ax if ax < 8.0 else 8.0  # beyond, Phi is 1 to rounding or redone below
+        tail = 0.5 * gauss * _scaled_erfc(ax)
+        far = tail if x < 0.0 else 1.0 - tail
+        cdf = 0.5 + _half_erf(inner) if abs(x) < 1.0 else far
+        mills = gauss * INV_SQRT_2PI / cdf
+        lam[i] = sign[i] * mills
+        weight[i] = mills * (mills + t)
+        scratch[i] = cdf
+    # log L as the logs of products of PRODUCT probabilities (each at least Phi(-10), so
+    # no product underflows): one logarithm per PRODUCT observations.
+    ll = 0.0
+    product = 1.0
+    for i in range(n):
+        t = sign[i] * eta[i]
+        if t > -10.0:
+            product *= scratch[i]
+        else:
+            ll += log_ndtr(t)
+            mills = inverse_mills(t)
+            lam[i] = sign[i] * mills
+            weight[i] = mills * (mills + t)
+        if i % PRODUCT == PRODUCT - 1:
+            ll += math.log(product)
+            product = 1.0
+    return ll + math.log(product)
+
+
 @njit(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
-def _pass(X, sign, keep, beta, eta, lam, weight, grad, info):
+def _pass(X, sign, keep, beta, eta, lam, weight, scratch, grad, info):
     """One pass over the observations at ``beta``: index, log likelihood, inverse Mills
     ratios, gradient and information (minus the Hessian). Returns the log likelihood."""
     m = keep.shape[0]
@@ -276,24 +312,7 @@ def _pass(X, sign, keep, beta, eta, lam, weight, grad, info):
         row = X[keep[p]]
         for i in range(n):
             eta[i] += b * row[i]
-    # log L as the logs of products of PRODUCT probabilities (each at least Phi(-10),
-    # so no product underflows): one logarithm per PRODUCT observations.
-    ll = 0.0
-    product = 1.0
-    for i in range(n):
-        t = sign[i] * eta[i]
-        if t > -10.0:
-            cdf, mills = _cdf_and_mills(t)
-            product *= cdf
-        else:
-            ll += log_ndtr(t)
-            mills = inverse_mills(t)
-        if i % PRODUCT == PRODUCT - 1:
-            ll += math.log(product)
-            product = 1.0
-        lam[i] = sign[i] * mills
-        weight[i] = mills * (mills + t)
-    ll += math.log(product)
+    ll = _normal_terms(sign, eta, lam, weight, scratch)
     for p in range(m):
         row = X[keep[p]]
         s = 0.0
@@ -350,12 +369,13 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
     eta = np.empty(n)
     lam = np.empty(n)
     weight = np.empty(n)
+    scratch = np.empty(n)
     grad = np.empty(k)
     info = np.empty((k, k))
     chol = np.zeros((k, k))
     step = np.empty(k)
     trial = np.empty(k)
-    ll = _pass(X, sign, every, current, eta, lam, weight, grad, info)
+    ll = _pass(X, sign, every, current, eta, lam, weight, scratch, grad, info)
     keep = _independent(info, k)
     m = keep.shape[0]
     if m < k:  # aliased columns: drop them and start again without them
@@ -366,7 +386,7 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
         for j in range(k):
             if not kept[j]:
                 current[j] = 0.0
-        ll = _pass(X, sign, keep, current, eta, lam, weight, grad, info)
+        ll = _pass(X, sign, keep, current, eta, lam, weight, scratch, grad, info)
     iterations = 0
     converged = False
     while iterations < max_iter:
@@ -380,7 +400,7 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
                 trial[j] = current[j]
             for p in range(m):
                 trial[keep[p]] = current[keep[p]] + scale * step[p]
-            new_ll = _pass(X, sign, keep, trial, eta, lam, weight, grad, info)
+            new_ll = _pass(X, sign, keep, trial, eta, lam, weight, scratch, grad, info)
             if new_ll >= ll - 1e-12 * abs(ll):
                 break
             scale *= 0.5
