@@ -244,7 +244,7 @@ SHIFTER_BITS = int(np.array(SHIFTER).view(np.int64))
 EXP_TAYLOR = tuple(1.0 / math.factorial(j) for j in range(13, -1, -1))
 
 
-@njit(nogil=True, cache=True, error_model="numpy")
+@njit(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
 def _normal_terms(sign, eta, lam, weight, scratch):
     """log L, and each observation's signed inverse Mills ratio (``lam``) and information
     weight, from the index ``eta``. Observations with t = sign * eta > -10 go through
@@ -283,20 +283,19 @@ def _normal_terms(sign, eta, lam, weight, scratch):
     # log L as the logs of products of PRODUCT probabilities (each at least Phi(-10), so
     # no product underflows): one logarithm per PRODUCT observations.
     ll = 0.0
-    product = 1.0
+    for start in range(0, n, PRODUCT):
+        product = 1.0
+        for i in range(start, min(start + PRODUCT, n)):
+            product *= scratch[i] if sign[i] * eta[i] > -10.0 else 1.0
+        ll += math.log(product)
     for i in range(n):
         t = sign[i] * eta[i]
-        if t > -10.0:
-            product *= scratch[i]
-        else:
+        if t <= -10.0:
             ll += log_ndtr(t)
             mills = inverse_mills(t)
             lam[i] = sign[i] * mills
             weight[i] = mills * (mills + t)
-        if i % PRODUCT == PRODUCT - 1:
-            ll += math.log(product)
-            product = 1.0
-    return ll + math.log(product)
+    return ll
 
 
 @njit(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
