@@ -37,6 +37,7 @@ SQRT_HALF = math.sqrt(0.5)
 # Phi(8.3) is 1 in double precision: an observation this far on its own side is fitted
 # exactly, which a finite maximum likelihood estimate does not do.
 SEPARATED_INDEX = 8.3
+FINAL_STEP = 1e-10  # relative size of a Newton step taken as the last, with no new pass
 ALIAS_TOLERANCE = 1e-10  # a column whose Gram residual is below this share of its norm
 PRODUCT = 12  # Phi(-10)^12 > 1e-280: twelve probabilities multiply without underflow
 
@@ -246,8 +247,9 @@ EXP_TAYLOR = tuple(1.0 / math.factorial(j) for j in range(13, -1, -1))
 
 @njit(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
 def _normal_terms(sign, eta, lam, weight, scratch):
-    """log L, and each observation's signed inverse Mills ratio (``lam``) and information
-    weight, from the index ``eta``. Observations with t = sign * eta > -10 go through
+    """log L and the number of observations fitted exactly (beyond SEPARATED_INDEX on
+    their own side), and each observation's signed inverse Mills ratio (``lam``) and
+    information weight, from the index ``eta``. Observations with t = sign * eta > -10 go through
     branch-free loops that vectorize; the rare ones further out are redone exactly."""
     n = eta.shape[0]
     bits = scratch.view(np.int64)
@@ -283,10 +285,13 @@ def _normal_terms(sign, eta, lam, weight, scratch):
     # log L as the logs of products of PRODUCT probabilities (each at least Phi(-10), so
     # no product underflows): one logarithm per PRODUCT observations.
     ll = 0.0
+    separated = 0
     for start in range(0, n, PRODUCT):
         product = 1.0
         for i in range(start, min(start + PRODUCT, n)):
-            product *= scratch[i] if sign[i] * eta[i] > -10.0 else 1.0
+            t = sign[i] * eta[i]
+            product *= scratch[i] if t > -10.0 else 1.0
+            separated += t > SEPARATED_INDEX
         ll += math.log(product)
     for i in range(n):
         t = sign[i] * eta[i]
@@ -295,13 +300,14 @@ def _normal_terms(sign, eta, lam, weight, scratch):
             mills = inverse_mills(t)
             lam[i] = sign[i] * mills
             weight[i] = mills * (mills + t)
-    return ll
+    return ll, separated
 
 
 @njit(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
 def _pass(X, sign, keep, beta, eta, lam, weight, scratch, grad, info):
     """One pass over the observations at ``beta``: index, log likelihood, inverse Mills
-    ratios, gradient and information (minus the Hessian). Returns the log likelihood."""
+    ratios, gradient and information (minus the Hessian). Returns the log likelihood and
+    how many observations are fitted exactly."""
     m = keep.shape[0]
     n = X.shape[1]
     for i in range(n):
@@ -311,7 +317,7 @@ def _pass(X, sign, keep, beta, eta, lam, weight, scratch, grad, info):
         row = X[keep[p]]
         for i in range(n):
             eta[i] += b * row[i]
-    ll = _normal_terms(sign, eta, lam, weight, scratch)
+    ll, separated = _normal_terms(sign, eta, lam, weight, scratch)
     for p in range(m):
         row = X[keep[p]]
         s = 0.0
@@ -341,7 +347,7 @@ def _pass(X, sign, keep, beta, eta, lam, weight, scratch, grad, info):
             for i in range(n):
                 s += eta[i] * other[i]
             info[p, rest] = info[rest, p] = s
-    return ll
+    return ll, separated
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
@@ -374,7 +380,7 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
     chol = np.zeros((k, k))
     step = np.empty(k)
     trial = np.empty(k)
-    ll = _pass(X, sign, every, current, eta, lam, weight, scratch, grad, info)
+    ll, separated = _pass(X, sign, every, current, eta, lam, weight, scratch, grad, info)
     keep = _independent(info, k)
     m = keep.shape[0]
     if m < k:  # aliased columns: drop them and start again without them
@@ -385,7 +391,7 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
         for j in range(k):
             if not kept[j]:
                 current[j] = 0.0
-        ll = _pass(X, sign, keep, current, eta, lam, weight, scratch, grad, info)
+        ll, separated = _pass(X, sign, keep, current, eta, lam, weight, scratch, grad, info)
     iterations = 0
     converged = False
     while iterations < max_iter:
@@ -393,13 +399,26 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
         if not _cholesky(info, m, chol):
             break
         _solve(chol, m, grad, step)
+        size = 0.0
+        largest = 0.0
+        for p in range(m):
+            size = max(size, abs(step[p]))
+            largest = max(largest, abs(current[keep[p]]))
+        if size <= FINAL_STEP * (1.0 + largest):
+            # The last step, taken without another pass: the estimate is then exact to
+            # rounding, and the information (so the covariance) is that of a point this
+            # close to it.
+            for p in range(m):
+                current[keep[p]] += step[p]
+            converged = True
+            break
         scale = 1.0
         for _ in range(40):  # halve the step until the likelihood does not fall
             for j in range(k):
                 trial[j] = current[j]
             for p in range(m):
                 trial[keep[p]] = current[keep[p]] + scale * step[p]
-            new_ll = _pass(X, sign, keep, trial, eta, lam, weight, scratch, grad, info)
+            new_ll, separated = _pass(X, sign, keep, trial, eta, lam, weight, scratch, grad, info)
             if new_ll >= ll - 1e-12 * abs(ll):
                 break
             scale *= 0.5
@@ -418,13 +437,7 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
             break
     if not converged:
         flags |= NOT_CONVERGED
-    separated = 0
-    for i in range(n):
-        t = 0.0
-        for p in range(m):
-            t += current[keep[p]] * X[keep[p], i]
-        if sign[i] * t > SEPARATED_INDEX:
-            separated += 1
+    # (counted on the last pass; a last step taken without one moves no index this far)
     if separated == n:
         flags |= PERFECT_SEPARATION
     elif separated > 0:
