@@ -194,7 +194,16 @@ def test_ctrl_c_stops_with_a_resume_hint(tmp_path):
     run_sweep(parse_config(many), clean_url, progress=False)
     url = str(tmp_path / "interrupted.zarr")
     proc = start(
-        config, url, "--workers", "1", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        config,
+        url,
+        "--workers",
+        "1",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # As a terminal's Ctrl-C finds it, even where this test runs in the background
+        # (a shell starts background jobs with SIGINT ignored, and children inherit that).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
     while done_count(url) < 1 and time.monotonic() < deadline and proc.poll() is None:

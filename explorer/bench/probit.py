@@ -3,10 +3,10 @@
 
 Each shape (N observations, k terms, clusters of about 45 dyads as the paper's 148
 leaders) gets a set of datasets; every repeat times, in turn: statsmodels in a child
-process whose BLAS is held to one thread (one core each), statsmodels in this process
+process whose BLAS is held to one thread (one core each), statsmodels in a child process
 with its default threads, and the numba estimator's batched call on one and on all of
-numba's threads. All compute leader-clustered covariances. Rates are medians over the
-repeats with min-max.
+numba's threads in this process. All compute leader-clustered covariances. Rates are
+medians over the repeats with min-max.
 """
 
 from __future__ import annotations
@@ -61,6 +61,10 @@ def time_statsmodels(shapes, counts) -> list[float]:
 
     import statsmodels.api as sm
 
+    def fit(X, y, g):
+        sm.Probit(y, X).fit(disp=0, cov_type="cluster", cov_kwds={"groups": g})
+
+    fit(*dataset(500, 3, seed=0))  # statsmodels loads parts of itself on the first fit
     seconds = []
     for (n, k), count in zip(shapes, counts, strict=True):
         data = datasets_for(n, k, count)
@@ -68,17 +72,19 @@ def time_statsmodels(shapes, counts) -> list[float]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for X, y, g in data:
-                sm.Probit(y, X).fit(disp=0, cov_type="cluster", cov_kwds={"groups": g})
+                fit(X, y, g)
         seconds.append(time.perf_counter() - start)
     return seconds
 
 
-def _one_thread_statsmodels(shapes, counts) -> list[float]:
+def _statsmodels_apart(shapes, counts, one_thread: bool) -> list[float]:
+    """statsmodels' timings from a child process (with its BLAS on one thread, or as it
+    comes), so that no BLAS threads of its own are left spinning beside the numba runs."""
     code = (
         "import json, sys; from explorer.bench.probit import time_statsmodels; "
         "a = json.loads(sys.argv[1]); print(json.dumps(time_statsmodels(*a)))"
     )
-    env = {**os.environ, **ONE_THREAD}
+    env = {**os.environ, **(ONE_THREAD if one_thread else {})}
     done = subprocess.run(
         [sys.executable, "-c", code, json.dumps([shapes, counts])],
         capture_output=True,
@@ -138,13 +144,13 @@ def run_probit_bench(quick: bool = False, repeat: int = 5, shapes=None, show=pri
     shapes = [tuple(s) for s in (shapes or (QUICK_SHAPES if quick else FULL_SHAPES))]
     counts = [count_for(n, k, quick) for n, k in shapes]
     threads = numba.config.NUMBA_NUM_THREADS
-    # Compile (or load) the kernel and warm both sides before anything is timed.
+    # Compile (or load) the kernel before anything is timed (statsmodels warms up in
+    # its own process: time_statsmodels fits each shape's datasets after importing).
     probit.fit_batch(*zip(*datasets_for(500, 3, 2), strict=True))
-    time_statsmodels([(500, 3)], [1])
     runs = {m: [] for m in METHODS}
     for r in range(repeat):
-        runs[METHODS[0]].append(_one_thread_statsmodels(shapes, counts))
-        runs[METHODS[1]].append(time_statsmodels(shapes, counts))
+        runs[METHODS[0]].append(_statsmodels_apart(shapes, counts, one_thread=True))
+        runs[METHODS[1]].append(_statsmodels_apart(shapes, counts, one_thread=False))
         runs[METHODS[2]].append(time_numba(shapes, counts, 1))
         runs[METHODS[3]].append(time_numba(shapes, counts, threads))
         show(f"  probit repeat {r + 1}/{repeat} done")
