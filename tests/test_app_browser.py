@@ -503,3 +503,51 @@ def test_an_html_figure_draws_offline(tmp_path, browser):
     pixels = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB"))
     colours = {tuple(c) for c in pixels.reshape(-1, 3)[::97]}
     assert (0x00, 0x72, 0xB2) in colours or (230, 159, 0) in colours  # outcome colours painted
+
+
+def test_a_rebuilt_empirics_figure_shows_its_numbers_and_colours(tmp_path, browser):
+    """The HTML of `explorer empirics margins`: the data the page draws are the computed
+    marginal effect and bands, the effect's line is drawn in its colour, and the footnote
+    names the assumptions."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from explorer.empirics import bands, figures, load
+
+    ds = bands.margins(load(), "table2.model1", "job_security")
+    path = figures.save([ds], tmp_path / "margins.html")
+    page = browser.new_page(viewport={"width": 900, "height": 700})
+    page.goto(path.as_uri())
+    page.wait_for_selector("canvas", timeout=30_000)
+    page.wait_for_timeout(1500)
+    drawn = page.evaluate(
+        """() => {
+            const plain = (v) => (v instanceof Map ? Object.fromEntries(v) : v);
+            const models = Array.from(Bokeh.documents[0].all_models);
+            const sources = models.filter((m) => m.type === "ColumnDataSource").map((m) => {
+                const data = plain(m.data);
+                return Object.fromEntries(
+                    Object.entries(data).map(([k, v]) => [k, Array.from(v)]));
+            });
+            const colour = (c) => (c && c.value !== undefined ? c.value : c);
+            const lines = models
+                .filter((m) => m.type === "GlyphRenderer" && m.glyph.type === "Line")
+                .map((m) => [Object.keys(plain(m.data_source.data)), colour(m.glyph.line_color)]);
+            const text = models.filter((m) => m.type === "Div").map((m) => m.text).join(" ");
+            return {sources, lines, text};
+        }"""
+    )
+    effect = next(s for s in drawn["sources"] if "effect" in s)
+    assert np.allclose(effect["x"], ds.x.values) and np.allclose(effect["effect"], ds.effect)
+    band = next(s for s in drawn["sources"] if "delta_low" in s and "delta_high" in s)
+    assert np.allclose(band["delta_low"], ds.delta_low) and np.allclose(
+        band["delta_high"], ds.delta_high
+    )
+    colour_of = {col: colour for columns, colour in drawn["lines"] for col in columns}
+    assert colour_of["effect"] == figures.POINT and colour_of["edge"] == figures.SIM
+    assert "V diagonal" in drawn["text"] and "index (linear predictor) scale" in drawn["text"]
+    pixels = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB"))
+    point = tuple(int(figures.POINT[i : i + 2], 16) for i in (1, 3, 5))
+    assert point in {tuple(c) for c in pixels.reshape(-1, 3)}
