@@ -1040,6 +1040,12 @@ EMPIRICS_CASES = [
         (user_file("v.json", NOT_PSD.replace("2]", "0]").replace("[2", "[0")),),
     ),
     Case(
+        "empirics: covariance .nc that is not NetCDF",
+        ("empirics", "margins", "--cov", "file", "--cov-file", "{d}/v.nc", "-o", "{d}/f.png"),
+        ("cannot read a covariance from '{d}/v.nc'", "explorer empirics fit --netcdf"),
+        (user_file("v.nc", "not netcdf"),),
+    ),
+    Case(
         "empirics: figure suffix",
         ("empirics", "predict", "-o", "{d}/f.txt"),
         ("'{d}/f.txt'", "ending in .png or .svg or .pdf or .html"),

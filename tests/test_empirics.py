@@ -262,3 +262,24 @@ def test_fit_command_prints_the_table_and_writes_netcdf(tmp_path):
 
     with xr.open_dataset(out) as back:
         assert back.sizes["term"] == 3
+
+
+def test_a_fit_of_your_own_data_gives_the_figure_its_covariance(tmp_path):
+    """`explorer empirics fit --netcdf` then `margins --cov file --cov-file FIT.nc`: the
+    bands use the fit's V for the named terms."""
+    frame = synthetic(3)
+    frame["js_x_pd"] = frame.job_security * frame.pref_divergence
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    fitted = tmp_path / "fit.nc"
+    runner = CliRunner()
+    x = "job_security,pref_divergence,js_x_pd"
+    argv = ["empirics", "fit", str(tmp_path / "d.csv"), "--y", "coalition", "--x", x]
+    result = runner.invoke(main, [*argv, "--cluster", "leader", "--netcdf", str(fitted)])
+    assert result.exit_code == 0, result.output
+    ds = bands.margins(TABLES, "table2.model1", "job_security", "file", str(fitted))
+    V = fit(frame, y="coalition", x=x.split(","), cluster="leader").cov
+    block = V.sel(term=["job_security", "js_x_pd"], term_=["job_security", "js_x_pd"]).values
+    weights = np.stack([np.ones(ds.sizes["x"]), ds.x.values], axis=1)
+    se = np.sqrt(np.einsum("ij,jk,ik->i", weights, block, weights))
+    assert np.allclose(ds.delta_high - ds.effect, derived.Z975 * se, rtol=1e-12)
+    assert ds.attrs["assumptions"][0] == "V read from fit.nc"

@@ -63,27 +63,35 @@ def independent(model: PublishedModel) -> Covariance:
 
 
 def read_covariance(path: str | Path) -> Covariance:
-    """A user's V: JSON ``{"terms": [...], "matrix": [[...]]}`` or a CSV with the term
-    names as header row and first column (e.g. ``pd.DataFrame(fit.cov).to_csv``)."""
+    """A user's V: the NetCDF of ``explorer empirics fit --netcdf`` (its ``cov``), JSON
+    ``{"terms": [...], "matrix": [[...]]}``, or a CSV with the term names as header row
+    and first column (e.g. ``pd.DataFrame(fit.cov).to_csv``)."""
     path = Path(path)
     if not path.is_file():
         raise EmpiricsError(
-            f"covariance file {str(path)!r} does not exist; give a JSON or CSV "
-            "file of the coefficients' covariance"
+            f"covariance file {str(path)!r} does not exist; give a .nc (from `explorer "
+            "empirics fit --netcdf`), JSON or CSV file of the coefficients' covariance"
         )
     try:
         if path.suffix.lower() == ".json":
             raw = json.loads(path.read_text())
             terms, matrix = tuple(raw["terms"]), np.asarray(raw["matrix"], dtype=float)
+        elif path.suffix.lower() == ".nc":
+            with xr.open_dataset(path) as fitted:
+                cov = fitted["cov"].load()
+            kept = ~np.isnan(np.diag(cov.values))  # a fit's aliased terms are NaN
+            terms = tuple(str(t) for t in cov["term"].values[kept])
+            matrix = cov.values[np.ix_(kept, kept)]
         else:
             import pandas as pd
 
             frame = pd.read_csv(path, index_col=0)
             terms, matrix = tuple(frame.columns), frame.to_numpy(dtype=float)
-    except (ValueError, KeyError, TypeError) as err:
+    except (ValueError, KeyError, TypeError, OSError) as err:
         raise EmpiricsError(
-            f"cannot read a covariance from {str(path)!r} ({err}); write JSON "
-            '{"terms": [...], "matrix": [[...]]} or a CSV with term names as header and index'
+            f"cannot read a covariance from {str(path)!r} ({err}); give the .nc of "
+            '`explorer empirics fit --netcdf`, JSON {"terms": [...], "matrix": [[...]]} or a '
+            "CSV with term names as header and index"
         ) from None
     if matrix.shape != (len(terms), len(terms)) or not np.allclose(matrix, matrix.T):
         raise EmpiricsError(

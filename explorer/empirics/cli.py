@@ -84,7 +84,10 @@ def figure_options(command):
                 show_default=True,
                 help="The coefficients' covariance (unpublished).",
             ),
-            click.option("--cov-file", help="With --cov file: a JSON or CSV covariance matrix."),
+            click.option(
+                "--cov-file",
+                help="With --cov file: a covariance as JSON or CSV, or a fit's .nc (fit --netcdf).",
+            ),
             click.option(
                 "--draws",
                 default=1000,
