@@ -283,3 +283,17 @@ def test_a_fit_of_your_own_data_gives_the_figure_its_covariance(tmp_path):
     se = np.sqrt(np.einsum("ij,jk,ik->i", weights, block, weights))
     assert np.allclose(ds.delta_high - ds.effect, derived.Z975 * se, rtol=1e-12)
     assert ds.attrs["assumptions"][0] == "V read from fit.nc"
+
+
+def test_flags_of_a_fit_are_named_and_survive_netcdf(tmp_path):
+    frame = synthetic(4)
+    frame["twice"] = 2 * frame.job_security
+    fitted = fit(frame, y="coalition", x=["job_security", "twice"], cluster="leader")
+    assert fitted.attrs["flags"] == "rank deficient"
+    assert np.isnan(fitted.estimate.sel(term="twice"))
+    assert "Warning: rank deficient." in regression_table(fitted)
+    fitted.to_netcdf(tmp_path / "fit.nc")
+    import xarray as xr
+
+    with xr.open_dataset(tmp_path / "fit.nc") as back:
+        assert back.attrs["flags"] == "rank deficient"

@@ -68,7 +68,6 @@ def fit_command(data, outcome, covariates, cluster, factor, netcdf_path) -> None
     fitted = fit(data, outcome, covariates, cluster, factor=factor)
     click.echo(regression_table(fitted))
     if netcdf_path:
-        fitted.attrs["flags"] = "; ".join(fitted.attrs["flags"])
         fitted.to_netcdf(netcdf_path)
         click.echo(f"wrote {netcdf_path}")
 

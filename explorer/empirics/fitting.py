@@ -116,7 +116,8 @@ def fit(
 
     ``data``: a pandas DataFrame, or a path to a .csv or Stata .dta file. Returns
     estimate, se, z, p, ci_low, ci_high and cov along ``term``, with the log likelihood,
-    N, clusters and flags as attributes; ``explorer.empirics.regression_table`` prints it.
+    N, clusters and flags (their names, "; "-separated) as attributes;
+    ``explorer.empirics.regression_table`` prints it.
     """
     if factor not in probit.FACTORS:
         raise EmpiricsError(f"unknown factor {factor!r}; choose one of {', '.join(probit.FACTORS)}")
@@ -146,7 +147,7 @@ def fit(
             "cluster": cluster or "",
             "covariance": f"clustered by {cluster}, factor {factor}" if cluster else "model-based",
             "iterations": int(result.iterations),
-            "flags": flags,
+            "flags": "; ".join(flags),  # text, so that any NetCDF writer keeps it
         },
     )
 
@@ -180,5 +181,5 @@ def regression_table(fitted: xr.Dataset) -> str:
         f"{a['covariance']}" + (f" ({a['clusters']} clusters)" if a["clusters"] else "") + "."
     )
     if a["flags"]:
-        footer += " Warning: " + ", ".join(a["flags"]) + "."
+        footer += f" Warning: {a['flags']}."
     return f"{body}\n{footer}"
