@@ -254,6 +254,8 @@ def models(name: str | None) -> None:
         click.echo(f"  {o.name:<16} {o.dtype:<8} {o.kind:<12} {o.meaning}")
     for preset, values in model.presets.items():
         click.echo(f"preset {preset}: " + ", ".join(f"{k}={v:g}" for k, v in values.items()))
+    if model.empirics:
+        click.echo("published regression results: `explorer empirics tables` (and --help)")
 
 
 @main.command()
