@@ -1060,6 +1060,11 @@ EMPIRICS_CASES = [
         ("empirics", "predict", "--over", "gdp", "-o", "{d}/f.png"),
         ("unknown variable 'gdp'", "job_security, pref_divergence"),
     ),
+    Case(
+        "empirics: unknown variable, default figure path",
+        ("empirics", "margins", "--effect-of", "gdp"),
+        ("unknown variable 'gdp'",),
+    ),
     Case("empirics: too few draws", ("empirics", "predict", "--draws", "3"), ("'--draws'", "3")),
 ]
 

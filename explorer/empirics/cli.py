@@ -107,15 +107,21 @@ def figure_options(command):
     return command
 
 
-def _write(panels, output_path, default) -> str:
+def _figure_path(output_path: str | None, default: str) -> str:
+    """Where the figure goes, checked before any work: the user's file, or the default
+    under results/ (made when the figure is saved)."""
+    from explorer.empirics.figures import FORMATS
+
+    return default if output_path is None else output_file(output_path, FORMATS)
+
+
+def _save(panels, path: str) -> None:
+    import os
+
     from explorer.empirics import figures
 
-    path = output_file(output_path or default, figures.FORMATS)
-    if output_path is None:
-        import os
-
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-    return str(figures.save(panels, path))
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    figures.save(panels, path)
 
 
 @empirics.command()
@@ -136,10 +142,11 @@ def predict(over, offset, cov_kind, cov_file, draws, seed, output_path) -> None:
     Figure 3), with every assumption in the footnote."""
     from explorer.empirics import bands, published
 
+    path = _figure_path(output_path, "results/predicted.png")
     tables = published.load()
     names = list(tables.interaction.of) if over == BOTH else [over]
     panels = [bands.predict(tables, n, offset, cov_kind, cov_file, draws, seed) for n in names]
-    path = _write(panels, output_path, "results/predicted.png")
+    _save(panels, path)
     for ds in panels:
         lo, hi = ds.attrs["offset_bounds"]
         middle = ds.isel(offset=ds.sizes["offset"] // 2)
@@ -169,11 +176,12 @@ def margins(key, effect_of, cov_kind, cov_file, draws, seed, output_path) -> Non
     Golder; the paper's Figure 4), with delta-method and simulation 95% bands."""
     from explorer.empirics import bands, published
 
+    path = _figure_path(output_path, "results/margins.png")
     tables = published.load()
     names = list(tables.interaction.of) if effect_of == BOTH else [effect_of]
     key = key or tables.margins_model
     panels = [bands.margins(tables, key, n, cov_kind, cov_file, draws, seed) for n in names]
-    path = _write(panels, output_path, "results/margins.png")
+    _save(panels, path)
     for ds in panels:
         significant = ds.x.values[(ds.delta_high.values < 0) | (ds.delta_low.values > 0)]
         where = (
