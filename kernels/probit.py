@@ -147,7 +147,7 @@ def _normal_quantile(p):
 
 
 @njit(nogil=True, cache=True)
-def _intercept_start(X, keep, y, current):
+def _intercept_start(X, y, current):
     """Without a warm start: a constant column's coefficient at the base rate's
     quantile (one or two Newton steps fewer than from zeros)."""
     n = X.shape[1]
@@ -157,15 +157,15 @@ def _intercept_start(X, keep, y, current):
     share /= n
     if not 0.0 < share < 1.0:
         return
-    for p in range(keep.shape[0]):
-        row = X[keep[p]]
+    for j in range(X.shape[0]):
+        row = X[j]
         constant = row[0] != 0.0
         for i in range(n):
             if row[i] != row[0]:
                 constant = False
                 break
         if constant:
-            current[keep[p]] = _normal_quantile(share) / row[0]
+            current[j] = _normal_quantile(share) / row[0]
             return
 
 
@@ -370,7 +370,7 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
             current[j] = start[j]
             warm = True
     if not warm:
-        _intercept_start(X, every, y, current)
+        _intercept_start(X, y, current)
     eta = np.empty(n)
     lam = np.empty(n)
     weight = np.empty(n)

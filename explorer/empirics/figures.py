@@ -33,9 +33,15 @@ def footnote(panels: list[xr.Dataset]) -> str:
     return "\n".join(textwrap.wrap(f"{lead}: " + ". ".join(parts) + ".", NOTE_WIDTH))
 
 
+def middle_offset(ds: xr.Dataset) -> int:
+    """The offset whose curve is drawn in full (the only one, or the bound's middle)."""
+    return ds.sizes["offset"] // 2
+
+
 def _draw_prediction(ax, ds: xr.Dataset) -> None:
     x = ds.x.values
     several = ds.sizes["offset"] > 1
+    ends = ", ".join(f"{v:.2f}" for v in ds.offset.values[[0, -1]])
     if several:
         ax.fill_between(
             x,
@@ -48,12 +54,11 @@ def _draw_prediction(ax, ds: xr.Dataset) -> None:
         )
     for i, offset in enumerate(ds.offset.values):
         one = ds.isel(offset=i)
-        middle = not several or i == 1
+        middle = i == middle_offset(ds)
         if middle:
             ax.fill_between(
                 x, one.low, one.high, color=BAND, alpha=0.8, lw=0, label="95% simulation band"
             )
-        ends = ", ".join(f"{v:.2f}" for v in ds.offset.values[[0, -1]])
         ax.plot(
             x,
             one.estimate,
@@ -129,6 +134,9 @@ def holoviews_figure(panels: list[xr.Dataset]):
     import numpy as np
     import pandas as pd
 
+    def area(frame, low, high, colour, alpha, label):
+        return frame.hvplot.area(x="x", y=low, y2=high, color=colour, alpha=alpha, label=label)
+
     drawn = []
     for ds in panels:
         frame = ds.to_dataframe().reset_index()
@@ -144,14 +152,7 @@ def holoviews_figure(panels: list[xr.Dataset]):
                 ]
             )
             layers = [
-                frame.hvplot.area(
-                    x="x",
-                    y="delta_low",
-                    y2="delta_high",
-                    color=BAND,
-                    label="95% band, delta method",
-                    alpha=0.8,
-                ),
+                area(frame, "delta_low", "delta_high", BAND, 0.8, "95% band, delta method"),
                 edges.hvplot.line(
                     x="x", y="edge", color=SIM, line_dash="dashed", label="95% band, simulation"
                 ),
@@ -167,13 +168,13 @@ def holoviews_figure(panels: list[xr.Dataset]):
             ]
             if "envelope_low" in ds:
                 layers[:0] = [
-                    frame.hvplot.area(
-                        x="x",
-                        y=low,
-                        y2=high,
-                        color=ENVELOPE,
-                        alpha=0.7,
-                        label="where the band's edges lie, any correlation",
+                    area(
+                        frame,
+                        low,
+                        high,
+                        ENVELOPE,
+                        0.7,
+                        "where the band's edges lie, any correlation",
                     )
                     for low, high in (
                         ("envelope_low", "narrowest_low"),
@@ -182,11 +183,9 @@ def holoviews_figure(panels: list[xr.Dataset]):
                 ]
             ylabel = "effect on the index"
         else:
-            middle = frame[frame.offset == ds.offset.values[len(ds.offset) // 2]]
+            middle = frame[frame.offset == ds.offset.values[middle_offset(ds)]]
             layers = [
-                middle.hvplot.area(
-                    x="x", y="low", y2="high", color=BAND, alpha=0.8, label="95% simulation band"
-                ),
+                area(middle, "low", "high", BAND, 0.8, "95% simulation band"),
                 middle.hvplot.line(
                     x="x",
                     y="estimate",
@@ -213,14 +212,7 @@ def holoviews_figure(panels: list[xr.Dataset]):
                 )
                 layers.insert(
                     0,
-                    spread.hvplot.area(
-                        x="x",
-                        y="low",
-                        y2="high",
-                        color=ENVELOPE,
-                        alpha=0.45,
-                        label="95% band over the offset's bound",
-                    ),
+                    area(spread, "low", "high", ENVELOPE, 0.45, "95% band over the offset's bound"),
                 )
             ylabel = ds.attrs["ylabel"]
         drawn.append(
