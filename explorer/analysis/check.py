@@ -30,12 +30,33 @@ class Tally:
     checked: int = 0
     violations: int = 0
     examples: list[dict] = field(default_factory=list)
+    # Per grid axis: points checked and points where the claim held, at each axis value.
+    profile: dict[str, np.ndarray] = field(default_factory=dict)
 
     def add(self, other: Tally) -> None:
         self.checked += other.checked
         self.violations += other.violations
         room = MAX_EXAMPLES - len(self.examples)
         self.examples += other.examples[:room]
+        for axis, counts in other.profile.items():
+            self.profile[axis] = self.profile.get(axis, 0) + counts
+
+
+def profile(plan: Plan, cut: dict[str, slice], checked, bad) -> dict[str, np.ndarray]:
+    """(checked, held) counts at every value of every grid axis, from one task's masks
+    (pointwise claims on grids only: other masks cover neighbour pairs, not points)."""
+    if plan.sampled or checked.shape != tuple(
+        len(range(*cut[d].indices(n))) for d, n in zip(plan.dims, plan.shape)
+    ):
+        return {}
+    held = checked & ~bad
+    counts = {}
+    for k, (axis, n) in enumerate(zip(plan.dims, plan.shape)):
+        others = tuple(j for j in range(checked.ndim) if j != k)
+        full = np.zeros((2, n), dtype=np.int64)
+        full[:, cut[axis]] = checked.sum(axis=others), held.sum(axis=others)
+        counts[axis] = full
+    return counts
 
 
 def claims_of(plan: Plan) -> tuple[Claim, ...]:
@@ -82,27 +103,41 @@ def task_slices(plan: Plan) -> list[dict[str, slice]]:
     return pieces
 
 
-def solve_task(plan: Plan, cut: dict[str, slice]) -> View:
+def needed_outputs(plan: Plan) -> tuple[str, ...]:
+    """The outputs the claims, their counterexamples and the joint counts read."""
     checks = plan.model.checks
     counted = [name for name, _ in plan.model.tally.counted] if plan.model.tally else []
-    needed = tuple(dict.fromkeys([*checks.outputs, *counted]))
+    return tuple(dict.fromkeys([*checks.outputs, *checks.example_outputs, *counted]))
+
+
+def solve_task(plan: Plan, cut: dict[str, slice], stored=None) -> View:
+    """One task's points: read from ``stored`` (a complete sweep's Dataset, every output
+    over the full grid) when given, else solved."""
+    checks = plan.model.checks
+    needed = needed_outputs(plan)
     params = plan.model.parameters_of(plan.choices)
     if plan.sampled:
         args = block_arguments(plan, cut)
-        with np.errstate(all="ignore"):
-            values = dict(zip(needed, plan.model.gufunc(plan.choices, needed)(*args)))
         given = dict(zip(params, args))
+        if stored is None:
+            with np.errstate(all="ignore"):
+                values = dict(zip(needed, plan.model.gufunc(plan.choices, needed)(*args)))
     else:
         args = block_arguments(plan, cut, plan.dims)
         axes = args[: len(plan.dims)]
-        outs = [np.empty(tuple(map(len, axes)), dtype=plan.model.output(o).dtype) for o in needed]
-        plan.model.grid_loop(plan.choices, plan.dims, needed)(*args, *outs)
-        values = dict(zip(needed, outs))
         given = {
             d: a.reshape([-1 if i == k else 1 for i in range(len(axes))])
             for k, (d, a) in enumerate(zip(plan.dims, axes))
         }
         given |= {p: plan.fixed[p] for p in params if p in plan.fixed}
+        if stored is None:
+            shape = tuple(map(len, axes))
+            outs = [np.empty(shape, dtype=plan.model.output(o).dtype) for o in needed]
+            plan.model.grid_loop(plan.choices, plan.dims, needed)(*args, *outs)
+            values = dict(zip(needed, outs))
+    if stored is not None:
+        piece = stored[list(needed)].isel({d: cut[d] for d in plan.dims})
+        values = {o: piece[o].transpose(*plan.dims).values for o in needed}
     first = values[needed[0]]
     valid = np.ones(first.shape, bool) if checks.valid is None else checks.valid(values)
     return View(values, given, plan.dims, np.asarray(valid))
@@ -135,8 +170,9 @@ def _plain(value):
     return int(value) if np.issubdtype(np.asarray(value).dtype, np.integer) else float(value)
 
 
-def check_task(cut: dict[str, slice], plan: Plan) -> dict:
-    view = solve_task(plan, cut)
+def check_task(cut: dict[str, slice], task: tuple) -> dict:
+    plan, stored = task
+    view = solve_task(plan, cut, stored)
     tally = tally_of(plan.model, view.values) if plan.model.tally else None
     results: dict = {"tally": tally, "claims": {}}
     for i, claim in enumerate(claims_of(plan)):
@@ -145,6 +181,8 @@ def check_task(cut: dict[str, slice], plan: Plan) -> dict:
         with np.errstate(invalid="ignore"):  # inf - inf near diverging closed forms
             checked, bad = claim.test(view)
         found = Tally(int(np.count_nonzero(checked)), int(np.count_nonzero(bad)))
+        if plan.model.checks.profiles:
+            found.profile = profile(plan, cut, checked, bad)
         for flat in np.flatnonzero(bad)[:MAX_EXAMPLES]:
             found.examples.append(example(view, bad.shape, int(flat), claim, plan))
         results["claims"][i] = found
@@ -152,10 +190,15 @@ def check_task(cut: dict[str, slice], plan: Plan) -> dict:
 
 
 def check_plan(
-    plan: Plan, scheduler: Scheduler | None = None, on_done=None, progress: str | None = None
+    plan: Plan,
+    scheduler: Scheduler | None = None,
+    on_done=None,
+    progress: str | None = None,
+    stored=None,
 ) -> dict:
     """Every applicable claim over every point of ``plan``; see ``check_report``.
-    ``progress`` labels a progress bar of points checked."""
+    ``progress`` labels a progress bar of points checked. ``stored``: the sweep's
+    outputs (``explorer.open``), read instead of solving the points again."""
     pieces = task_slices(plan)
     totals = {i: Tally() for i, c in enumerate(claims_of(plan)) if not applicable(c, plan)}
     tally = [None]
@@ -174,7 +217,13 @@ def check_plan(
         return math.prod(len(range(*cut.get(d, slice(None)).indices(n))) for d, n in shape.items())
 
     run_tasks(
-        check_task, pieces, scheduler, shared=plan, on_result=add, weight=points, progress=progress
+        check_task,
+        pieces,
+        scheduler,
+        shared=(plan, stored),
+        on_result=add,
+        weight=points,
+        progress=progress,
     )
     return {"claims": totals, "tally": tally[0], "tasks": len(pieces)}
 
@@ -192,6 +241,14 @@ def check_report(plan: Plan, result: dict, seconds: float) -> dict:
             share = t.violations / t.checked if t.checked else None
             row |= {"checked": t.checked, "violations": t.violations, "share": share}
             row["counterexamples"] = t.examples
+            if t.profile:
+                row["profile"] = {
+                    axis: [
+                        {"value": float(v), "checked": int(c), "held": int(h)}
+                        for v, c, h in zip(plan.coords[axis], *counts)
+                    ]
+                    for axis, counts in t.profile.items()
+                }
         statements.append(row)
     report = {
         "model": plan.model.name,
@@ -223,6 +280,9 @@ def format_check(report: dict, model) -> str:
         lines.append(f"{head} {row['checked']:>13,} {row['violations']:>11,}  {row['claim']}")
         for found in row["counterexamples"][:1]:
             lines.append(f"{'':<37} e.g. {describe_point(found)}")
+        for axis, counts in row.get("profile", {}).items():
+            where = ", ".join(f"{c['value']:g}: {c['held']}/{c['checked']}" for c in counts)
+            lines.append(f"{'':<37} holds by {axis}: {where}")
     if model.checks.describe is not None:
         lines += model.checks.describe(report, "text")
     return "\n".join(lines)

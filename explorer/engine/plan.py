@@ -19,6 +19,8 @@ from explorer.models.declaration import Choices, Model
 
 SAMPLE_DIM = "sample"
 DEFAULT_CHUNK_MIB = 32.0
+TASK_SECONDS = 20.0  # a task's length when points are costly (a model's cost_per_point)
+MIN_COSTLY_TASKS = 8  # ...and at least this many tasks, so every core has work
 MIN_CHUNK_POINTS, MAX_CHUNK_POINTS = 1 << 12, 1 << 24
 
 
@@ -128,16 +130,32 @@ def make_plan(config: SweepConfig) -> Plan:
         coords=coords,
         fixed=dict(config.fixed),
         chunks=(slice_chunk_shape if config.chunk_layout == "slices" else chunk_shape)(
-            shape, target_points(config, bytes_per_point)
+            shape, target_points(config, bytes_per_point, point_seconds(config, coords), shape)
         ),
         outputs=tuple(outputs),
         sampled=config.sample is not None,
     )
 
 
-def target_points(config: SweepConfig, bytes_per_point: int) -> int:
+def point_seconds(config: SweepConfig, coords: dict[str, np.ndarray]) -> float | None:
+    """The model's declared seconds per point at the sweep's costliest values, if any."""
+    cost = config.spec.cost_per_point
+    if cost is None:
+        return None
+    values = {name: float(np.max(values)) for name, values in coords.items()}
+    return float(cost({**config.fixed, **values}))
+
+
+def target_points(
+    config: SweepConfig, bytes_per_point: int, seconds: float | None = None, shape=()
+) -> int:
+    """Points per task: the config's, else about TASK_SECONDS of work (and at least
+    MIN_COSTLY_TASKS tasks) for costly points, else a chunk of about ``chunk_mib``."""
     if config.chunk_points is not None:
         return config.chunk_points
+    if seconds is not None:
+        share = math.ceil(math.prod(shape) / MIN_COSTLY_TASKS)
+        return max(1, min(int(TASK_SECONDS / max(seconds, 1e-9)), share))
     mib = config.chunk_mib or DEFAULT_CHUNK_MIB
     points = int(mib * 2**20 / max(1, bytes_per_point))
     return min(MAX_CHUNK_POINTS, max(MIN_CHUNK_POINTS, points))

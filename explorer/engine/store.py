@@ -28,7 +28,7 @@ from explorer.engine.plan import Plan
 # Read where no run has written yet; -2 is no category code, so such chunks stand out.
 FILL_VALUES = {
     "int8": NOT_COMPUTED,
-    "uint16": 0,
+    **dict.fromkeys(("int16", "int32", "int64", "uint8", "uint16", "uint32"), 0),
     "bool": False,
     "float64": np.nan,
     "float32": np.nan,

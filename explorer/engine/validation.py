@@ -99,6 +99,14 @@ def check_parameter_values(model: Model, name: str, values) -> np.ndarray:
         raise ValueError(
             f"{name} = {values!r} is not numeric; give a number in {param.domain}"
         ) from None
+    if param.integer:
+        fractional = param.domain.contains(array) & (array != np.round(array))
+        if fractional.any():
+            first = float(array[fractional].flat[0])
+            raise ValueError(
+                f"{name} = {first!r} is not a whole number ({name}: {param.meaning}); "
+                f"use a whole number in {param.domain}"
+            )
     bad = ~param.domain.contains(array)
     if bad.any():
         first = float(array[bad].flat[0])

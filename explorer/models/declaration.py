@@ -62,6 +62,7 @@ class Parameter:
     domain: Interval
     meaning: str
     units: str = ""
+    integer: bool = False  # only whole numbers (counts, seeds)
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,9 @@ class Checks:
     valid: Callable[[Mapping], np.ndarray] | None = None  # points where assumptions hold
     summarise: Callable[[np.ndarray], dict] | None = None  # tally -> report sections
     describe: Callable[[dict, str], list[str]] | None = None  # (report, "text"|"markdown")
+    # Report where each claim holds along every swept grid axis (for claims that map
+    # regions of the parameter space rather than test a theorem).
+    profiles: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,10 @@ class Model:
     # A TOML file of the published regression results that test the model (read by
     # `explorer empirics`; layout in explorer/empirics/published.py), if any.
     empirics: str = ""
+    # Seconds one point takes on one core, from the parameters' values (swept ones at
+    # their largest), for models whose points are costly: the planner then sizes tasks
+    # by time rather than by bytes, so long sweeps report progress and resume finely.
+    cost_per_point: Callable[[Mapping[str, float]], float] | None = None
     default: bool = False  # the model a config without ``model`` means
     _signatures: dict = field(default_factory=dict, init=False, repr=False)
 
