@@ -334,9 +334,12 @@ def run(
     if not summary.complete:
         return
     if not plot:
+        from explorer.views.summary import plot_command
+
+        drawn = plot_command(summary.url)
         click.echo(
-            f"Draw it with `explorer plot {summary.url} -o plot.png`, explore it with "
-            f"`explorer serve {summary.url}`, or run with --plot for a quick look."
+            (f"Draw it with `{drawn}`, explore" if drawn else "Explore")
+            + f" it with `explorer serve {summary.url}`, or run with --plot for a quick look."
         )
         return
     from explorer.views.figures import quick_look
@@ -385,7 +388,7 @@ def parse_at(items: tuple[str, ...]) -> dict[str, float]:
 
 def slice_options(command):
     command = click.option(
-        "--var", default="outcome", show_default=True, help="The output to show."
+        "--var", default=None, help="The output to show (default: the model's first)."
     )(command)
     command = click.option(
         "--at",
@@ -428,7 +431,7 @@ def slice_command(source, x, y, at_items, var, csv_path) -> None:
         return
     from explorer.views.tables import format_grid
 
-    click.echo(f"{var} over {y} (rows) x {x} (columns); {data.attrs['source']}")
+    click.echo(f"{data.name} over {y} (rows) x {x} (columns); {data.attrs['source']}")
     click.echo(format_grid(data))
 
 
@@ -478,7 +481,7 @@ def plot(source, x, y, at_items, var, output_path, dpi, size) -> None:
         path = save_figure(data, output_path, dpi=dpi, size=size)
     except ValueError as err:  # a file type it cannot draw
         raise click.ClickException(str(err)) from None
-    click.echo(f"wrote {path} ({var} over {x} x {y}, {data.attrs['source']})")
+    click.echo(f"wrote {path} ({data.name} over {x} x {y}, {data.attrs['source']})")
 
 
 @main.command()

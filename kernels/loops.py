@@ -84,12 +84,27 @@ def _compiled(sig: Signature, source: str, decorator, *args, **options):
     return compiled(sig.solver, header + source, decorator, args, options, helpers)
 
 
-def gufunc(sig: Signature, outputs: tuple[str, ...], parallel: bool = False) -> np.ufunc:
+MAX_OPERANDS = 64  # numpy's limit on a ufunc's inputs and outputs together
+
+
+def gufunc(sig: Signature, outputs: tuple[str, ...], parallel: bool = False):
     """A gufunc over the variant's parameters (float64, broadcast like numpy) to
     ``outputs``. ``parallel=False``: serial, releasing the GIL (for dask threads);
-    ``parallel=True``: split over numba's threads. Never both."""
+    ``parallel=True``: split over numba's threads. Never both. Beyond numpy's operand
+    limit the outputs come from one gufunc per group, each solving the points again."""
+    outputs = tuple(outputs)
+    room = MAX_OPERANDS - len(sig.takes)
     with compile_lock:
-        return _gufunc(sig, tuple(outputs), parallel)
+        if len(outputs) <= room:
+            return _gufunc(sig, outputs, parallel)
+        groups = [
+            _gufunc(sig, outputs[i : i + room], parallel) for i in range(0, len(outputs), room)
+        ]
+
+    def grouped(*args):
+        return tuple(value for group in groups for value in group(*args))
+
+    return grouped
 
 
 @cache

@@ -51,7 +51,16 @@ OUTCOME_MODELS = {
 }
 TABLE1 = ("constant", "job_security", "pref_divergence", "contiguity", "relative_power")
 TABLE2 = ("constant", "job_security", "pref_divergence", "js_x_pd", "contiguity", "relative_power")
-FOCAL = ("job_security", "pref_divergence", "js_x_pd")  # H1, H2 (Table 1); H3 (Table 2)
+# The coefficients summarised: (output prefix, table, term). H1 and H2 read Table 1's Job
+# Security and Preference Divergence, H3 Table 2's interaction.
+FOCAL = (
+    ("js", 1, "job_security"),
+    ("pd", 1, "pref_divergence"),
+    ("t2_js", 2, "job_security"),
+    ("t2_pd", 2, "pref_divergence"),
+    ("js_x_pd", 2, "js_x_pd"),
+)
+JS, PD, T2_JS, T2_PD, INTERACTION = range(len(FOCAL))
 STATISTICS = ("mean", "sd", "se", "se_sd", "z", "neg", "pos", "cover")
 FAILED = NOT_CONVERGED | PERFECT_SEPARATION | QUASI_SEPARATION
 
@@ -78,10 +87,10 @@ SUPPORT_NAMES = {
 ME_NAMES = tuple(f"pd{v:g}".replace(".", "") for v in ME_AT)  # pd0, pd05, ...
 OUTPUT_NAMES = (
     ("supported", "flags", "base_rate", "n_obs", "not_converged", "separated", "dropped")
-    + tuple(f"{short}_{stat}" for short in ("js", "pd", "js_x_pd") for stat in STATISTICS)
+    + tuple(f"{short}_{stat}" for short, _, _ in FOCAL for stat in STATISTICS)
     + ("support_joint", "distance")
     + tuple(f"{kind}_{at}" for kind in ("me", "me_neg", "true_me") for at in ME_NAMES)
-    + ("t2_js_mean", "t2_pd_mean", "corr_js_pd", "corr_js_x", "corr_pd_x")
+    + ("corr_js_pd", "corr_js_x", "corr_pd_x")  # Table 2's estimates, over replicates
 )
 N_STATS = len(OUTPUT_NAMES) - 7
 
@@ -184,9 +193,9 @@ def replicate_solver(
 ):
     """Scalar ``@njit`` solver of one Monte Carlo point for these choices.
 
-    ``published`` is (estimate, se) of Job Security and Preference Divergence (Table 1
-    Model 1) and of the interaction (Table 2 Model 1), then the six Table 2 Model 1
-    coefficients in TABLE2 order (the known truth of the ``probit`` outcome model).
+    ``published`` is (estimate, se) of each FOCAL term (Model 1 of its table), then the
+    six Table 2 Model 1 coefficients in TABLE2 order (the known truth of the ``probit``
+    outcome model).
     Returns ``(flags, supported, base_rate, n_obs, not_converged, separated, dropped,
     *statistics)`` in the declaration's order.
     """
@@ -195,8 +204,8 @@ def replicate_solver(
     exponential = bias_form == "exp"
     unobservable = tuple(UNOBSERVABLES).index(unobservable_name)
     simulated_probit = outcome == "probit"
-    pub = np.array(published[:6])
-    truth = np.array(published[6:])
+    pub = np.array(published[: 2 * len(FOCAL)])
+    truth = np.array(published[2 * len(FOCAL) :])
     me_at = np.array(ME_AT)
     n_me = len(ME_AT)
 
@@ -315,7 +324,8 @@ def replicate_solver(
         n_leaders, n_partners, n_rep = int(leaders), int(partners), int(replicates)
         stats = np.full(N_STATS, np.nan)
         flags = 0
-        if alpha_sd**2 >= alpha_mean * (1.0 - alpha_mean) or theta_sd**2 >= theta_mean * (
+        alpha_too_wide = alpha_sd**2 >= alpha_mean * (1.0 - alpha_mean)
+        if (alpha_too_wide and not simulated_probit) or theta_sd**2 >= theta_mean * (
             1.0 - theta_mean
         ):
             flags |= SPREAD_TOO_WIDE
@@ -338,9 +348,8 @@ def replicate_solver(
         cov1 = np.empty((5, 5))
         beta2 = np.empty(6)
         cov2 = np.empty((6, 6))
-        est = np.empty((3, n_rep))
-        se = np.empty((3, n_rep))
-        t2 = np.empty((3, n_rep))  # Table 2's Job Security, Pref. Divergence, interaction
+        est = np.empty((len(FOCAL), n_rep))
+        se = np.empty((len(FOCAL), n_rep))
         ok1 = np.zeros(n_rep, dtype=np.bool_)
         ok2 = np.zeros(n_rep, dtype=np.bool_)
         me = np.empty((n_me, n_rep))
@@ -466,10 +475,10 @@ def replicate_solver(
                 start1[:] = beta1
             if ok2[r]:
                 start2[:] = beta2
-            est[0, r], se[0, r] = beta1[1], math.sqrt(cov1[1, 1])
-            est[1, r], se[1, r] = beta1[2], math.sqrt(cov1[2, 2])
-            est[2, r], se[2, r] = beta2[3], math.sqrt(cov2[3, 3])
-            t2[0, r], t2[1, r], t2[2, r] = beta2[1], beta2[2], beta2[3]
+            est[JS, r], se[JS, r] = beta1[1], math.sqrt(cov1[1, 1])
+            est[PD, r], se[PD, r] = beta1[2], math.sqrt(cov1[2, 2])
+            for t, j in ((T2_JS, 1), (T2_PD, 2), (INTERACTION, 3)):
+                est[t, r], se[t, r] = beta2[j], math.sqrt(cov2[j, j])
             for v in range(n_me):
                 at = me_at[v]
                 slope = beta2[1] + beta2[3] * at
@@ -488,8 +497,8 @@ def replicate_solver(
                 me[v, r] = slope * total / n
         if dropped:
             flags |= INVALID_DYADS
-        for t in range(3):
-            ok = ok1 if t < 2 else ok2
+        for t in range(len(FOCAL)):
+            ok = ok1 if t < T2_JS else ok2
             _summarise(est[t], se[t], ok, pub[2 * t], stats, 8 * t)
         clean1 = 0
         clean2 = 0
@@ -504,16 +513,18 @@ def replicate_solver(
             if both[r]:
                 n_both += 1
                 joint += (
-                    est[0, r] / se[0, r] < -Z975
-                    and est[1, r] / se[1, r] < -Z975
-                    and est[2, r] / se[2, r] < -Z975
+                    est[JS, r] / se[JS, r] < -Z975
+                    and est[PD, r] / se[PD, r] < -Z975
+                    and est[INTERACTION, r] / se[INTERACTION, r] < -Z975
                 )
-        at = 8 * 3
+        at = 8 * len(FOCAL)
         stats[at] = joint / n_both if n_both else np.nan
         distance = 0.0
-        for t in range(3):
+        close = True  # every focal mean within 1.96 published SEs of the published value
+        for t in range(len(FOCAL)):
             distance += ((stats[8 * t] - pub[2 * t]) / pub[2 * t + 1]) ** 2
-        stats[at + 1] = math.sqrt(distance / 3.0)
+            close = close and abs(stats[8 * t] - pub[2 * t]) <= Z975 * pub[2 * t + 1]
+        stats[at + 1] = math.sqrt(distance / len(FOCAL))
         at += 2
         for v in range(n_me):
             m, neg, k = 0.0, 0.0, 0
@@ -526,20 +537,15 @@ def replicate_solver(
             stats[at + n_me + v] = neg / k if k else np.nan
             stats[at + 2 * n_me + v] = true_me[v]
         at += 3 * n_me
-        stats[at] = _summary_mean(t2[0], ok2)
-        stats[at + 1] = _summary_mean(t2[1], ok2)
-        stats[at + 2] = _correlation(t2[0], t2[1], ok2)
-        stats[at + 3] = _correlation(t2[0], t2[2], ok2)
-        stats[at + 4] = _correlation(t2[1], t2[2], ok2)
+        stats[at] = _correlation(est[T2_JS], est[T2_PD], ok2)
+        stats[at + 1] = _correlation(est[T2_JS], est[INTERACTION], ok2)
+        stats[at + 2] = _correlation(est[T2_PD], est[INTERACTION], ok2)
         supported = 0
-        for t, bit in ((0, H1), (1, H2), (2, H3)):
-            if stats[8 * t + 5] >= 0.5:
+        for t, bit in ((JS, H1), (PD, H2), (INTERACTION, H3)):
+            if stats[8 * t + 5] >= 0.5:  # the share significantly negative
                 supported |= bit
-        if stats[24] >= 0.5:
+        if stats[8 * len(FOCAL)] >= 0.5:
             supported |= JOINT
-        close = True
-        for t in range(3):
-            close = close and abs(stats[8 * t] - pub[2 * t]) <= Z975 * pub[2 * t + 1]
         if close:
             supported |= MATCH
         fits = 2.0 * n_rep
@@ -608,17 +614,8 @@ def replicate_solver(
                 x[10], x[11], x[12], x[13], x[14], x[15], x[16], x[17], x[18], x[19],
                 x[20], x[21], x[22], x[23], x[24], x[25], x[26], x[27], x[28], x[29],
                 x[30], x[31], x[32], x[33], x[34], x[35], x[36], x[37], x[38], x[39],
-                x[40], x[41], x[42], x[43], x[44], x[45])
+                x[40], x[41], x[42], x[43], x[44], x[45], x[46], x[47], x[48], x[49],
+                x[50], x[51], x[52], x[53], x[54], x[55], x[56], x[57], x[58], x[59])
         # fmt: on
 
     return solve_point
-
-
-@njit(nogil=True, cache=True)
-def _summary_mean(values, ok):
-    total, n = 0.0, 0
-    for r in range(values.shape[0]):
-        if ok[r]:
-            total += values[r]
-            n += 1
-    return total / n if n else np.nan

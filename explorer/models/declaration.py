@@ -264,6 +264,14 @@ class Model:
         wanted = set(self.output(output).depends_on)
         return tuple(p for p in self.parameters_of(choices) if p in wanted)
 
+    def first_plane(self, dims) -> tuple[str, str] | None:
+        """The (x, y) a view of a grid over ``dims`` shows first: the model's plane where
+        both are swept, else the first two dimensions (None with fewer than two)."""
+        dims = tuple(dims)
+        if len(dims) < 2:
+            return None
+        return self.plane if self.plane and set(self.plane) <= set(dims) else dims[:2]
+
     def describe(self, choices: Choices) -> str:
         """The model and its choices in a few words ("name: variant choice, ...")."""
         chosen = ", ".join(f"{name} {choice}" for name, choice in choices)

@@ -44,10 +44,10 @@ def default_view(ds, var=None):
     model, _ = model_of(ds.attrs)
     dims = grid_dims(ds)
     var = var or next((o for o in model.output_names if o in ds.data_vars), None)
-    if len(dims) < 2 or var is None:
+    plane = model.first_plane(dims)
+    if plane is None or var is None:
         raise ValueError("this store has no plane to draw (fewer than two swept dimensions)")
-    plane = model.plane
-    x, y = plane if plane and set(plane) <= set(dims) else dims[:2]
+    x, y = plane
     at = {d: float(ds[d].values[len(ds[d]) // 2]) for d in dims if d not in (x, y)}
     return x, y, at, var
 

@@ -7,6 +7,7 @@ import math
 
 from explorer.engine import integrity, store, stored
 from explorer.engine.sweep import Summary
+from explorer.models import get_model
 
 
 def _size(n: float) -> str:
@@ -31,6 +32,14 @@ def _shares(attrs: dict, counts: dict[str, dict[str, int]]) -> str:
     return "; ".join(parts)
 
 
+def plot_command(url: str) -> str | None:
+    """The `explorer plot` command that draws a store's first view (None: no plane)."""
+    attrs = store.read_attrs(url)
+    dims = attrs.get("grid", {}).get("dims", [])  # a sample's one dimension has no plane
+    plane = get_model(attrs["model"]).first_plane(dims)
+    return plane and f"explorer plot {url} --x {plane[0]} --y {plane[1]} -o plot.png"
+
+
 def describe_run(summary: Summary) -> str:
     attrs = store.read_attrs(summary.url)
     state = "complete" if summary.complete else "INCOMPLETE (run again with --resume)"
@@ -49,8 +58,8 @@ def describe_run(summary: Summary) -> str:
         )
         + "); the store is "
         f"{state}, {_size(summary.store_bytes)} at {summary.url}. "
-        f"{_shares(attrs, summary.counts)}. "
-        f"Open it with xarray.open_zarr({summary.url!r}) or `explorer info {summary.url}`."
+        + (f"{shares}. " if (shares := _shares(attrs, summary.counts)) else "")
+        + f"Open it with xarray.open_zarr({summary.url!r}) or `explorer info {summary.url}`."
     )
 
 

@@ -102,8 +102,14 @@ assert mc.OUTPUT_NAMES[:7] == (
     "dropped",
 )
 
-TERMS = {"js": "Job Security (Table 1)", "pd": "Pref. Divergence (Table 1)"}
-TERMS["js_x_pd"] = "the interaction (Table 2)"
+TERMS = {
+    "js": "Job Security (Table 1)",
+    "pd": "Pref. Divergence (Table 1)",
+    "t2_js": "Job Security (Table 2)",
+    "t2_pd": "Pref. Divergence (Table 2)",
+    "js_x_pd": "the interaction (Table 2)",
+}
+assert tuple(TERMS) == tuple(short for short, _, _ in mc.FOCAL)
 STATISTIC_MEANINGS = {
     "mean": "mean estimate of {}",
     "sd": "sampling SD of the estimate of {}",
@@ -141,7 +147,7 @@ def _outputs() -> tuple[Output, ...]:
         Output(
             "distance",
             "float64",
-            "root mean square distance of the three focal means from the published "
+            "root mean square distance of the five focal means from the published "
             "estimates, in published SEs",
             _ALL,
         ),
@@ -158,8 +164,6 @@ def _outputs() -> tuple[Output, ...]:
         for name, at in zip(mc.ME_NAMES, mc.ME_AT):
             outputs.append(Output(f"{kind}_{name}", "float64", meaning.format(at), _ALL))
     outputs += [
-        Output("t2_js_mean", "float64", "mean Table 2 estimate of Job Security", _ALL),
-        Output("t2_pd_mean", "float64", "mean Table 2 estimate of Pref. Divergence", _ALL),
         Output("corr_js_pd", "float64", "sampling correlation, Table 2 JS and PD", _ALL),
         Output("corr_js_x", "float64", "sampling correlation, Table 2 JS and interaction", _ALL),
         Output("corr_pd_x", "float64", "sampling correlation, Table 2 PD and interaction", _ALL),
@@ -208,19 +212,15 @@ VARIANTS = (
 
 @cache
 def published_numbers() -> tuple[float, ...]:
-    """(estimate, SE) of the three focal terms as published, then Table 2 Model 1's
-    coefficients in the kernel's TABLE2 order."""
+    """(estimate, SE) of the kernel's FOCAL terms as published (Model 1 of each table),
+    then Table 2 Model 1's coefficients in the kernel's TABLE2 order."""
     from explorer.empirics.derived import term_stats
     from explorer.empirics.published import load
 
     tables = load(PUBLISHED)
     focal = []
-    for key, term in (
-        ("table1.model1", "job_security"),
-        ("table1.model1", "pref_divergence"),
-        ("table2.model1", "js_x_pd"),
-    ):
-        stats = term_stats(tables.model(key).term(term))
+    for _, table, term in mc.FOCAL:
+        stats = term_stats(tables.model(f"table{table}.model1").term(term))
         focal += [stats.estimate.value, stats.se.value]
     table2 = tables.model("table2.model1")
     return tuple(focal) + tuple(table2.term(t).estimate for t in mc.TABLE2)
