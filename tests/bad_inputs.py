@@ -18,6 +18,7 @@ from pathlib import Path
 import tomli_w
 
 from explorer.models.coalition.presets import FIGURE2
+from explorer.models.coalition_mc import PILOT
 
 GOOD = {
     "game": "revisionist",
@@ -167,6 +168,11 @@ def config_case(id, raw, *words, setup=()):
     return Case(f"config: {id}", RUN, words, (toml(raw), *setup))
 
 
+MONTE_CARLO = {
+    "model": "coalition_mc",
+    "fixed": {k: v for k, v in PILOT.items() if k != "kappa"},
+    "axes": {"kappa": {"values": [0.5, 1.0]}},
+}
 CONFIG_CASES = [
     config_case("not UTF-8", b'game = "revisionist"\n# caf\xe9\n', "not UTF-8", "save the file"),
     config_case("TOML syntax", 'game = "revisionist"\n[fixed\n', "not valid TOML", "fix"),
@@ -182,6 +188,13 @@ CONFIG_CASES = [
     config_case("unknown game", cfg(game="revisionst"), "'revisionst'", "choose one of"),
     config_case("unknown rho form", cfg(rho_form="cubic"), "'cubic'", "choose one of"),
     config_case("unknown model", cfg(model="chess"), "'chess'", "choose one of"),
+    config_case(
+        "a count that is not whole",
+        {**MONTE_CARLO, "fixed": {**MONTE_CARLO["fixed"], "leaders": 10.5}},
+        "fixed.leaders",
+        "10.5 is not a whole number",
+        "use a whole number in [2, 100000]",
+    ),
     config_case("outputs = []", cfg(outputs=[]), "outputs = []", "name at least one"),
     config_case("unknown output", cfg(outputs=["welfare"]), "'welfare'", "choose one of"),
     config_case("outputs a string", cfg(outputs="outcome"), "outputs", "list"),
@@ -1066,6 +1079,22 @@ EMPIRICS_CASES = [
         ("unknown variable 'gdp'",),
     ),
     Case("empirics: too few draws", ("empirics", "predict", "--draws", "3"), ("'--draws'", "3")),
+    Case(
+        "empirics: simulated covariance without a store",
+        ("empirics", "margins", "--cov", "simulated", "-o", "{d}/f.png"),
+        ("--from STORE", "--cov simulated"),
+    ),
+    Case(
+        "empirics: simulated covariance from a store without correlations",
+        ("empirics", "margins", "--cov", "simulated", "--from", "{d}/s.zarr", "--at", "theta=0.5"),
+        ("{d}/s.zarr holds no simulated correlations", "corr_js_x", "Monte Carlo store"),
+        (store(),),
+    ),
+    Case(
+        "empirics: simulated covariance, predict",
+        ("empirics", "predict", "--cov", "simulated", "-o", "{d}/f.png"),
+        ("'simulated'", "independent"),
+    ),
 ]
 
 CASES = CONFIG_CASES + CLI_CASES + STORE_CASES + SLICE_CASES + EMPIRICS_CASES

@@ -250,3 +250,25 @@ def test_other_unobservables_give_true_effects_that_match_the_simulation(tmp_pat
     true = float(np.trapezoid(effects, mc.ME_AT)) / 2.0
     assert true < 0
     assert abs(slope - true) < 0.35 * abs(true) + 0.02, (slope, true)
+
+
+def test_figure_4_takes_the_correlations_of_a_store_point(tmp_path):
+    """`margins --cov simulated`: V = published SEs with the store point's correlations,
+    so the delta band's width at PD = x is 1.96 sqrt(s1^2 + 2 x r s1 s3 + x^2 s3^2)."""
+    from explorer.empirics import bands, published
+    from explorer.empirics.derived import term_stats
+
+    sweep(tmp_path, "margins", TINY, TINY_AXES)
+    url = str(tmp_path / "margins.zarr")
+    tables = published.load()
+    at = {"kappa": 1.0, "initiators": 0.5}
+    ds = bands.margins(tables, "table2.model1", "job_security", "simulated", url, at=at)
+    stored = xr.open_zarr(url).sel(at)
+    r = float(stored["corr_js_x"])
+    assert -1 < r < 1 and r != 0
+    model = tables.model("table2.model1")
+    s1, s3 = (term_stats(model.term(t)).se.value for t in ("job_security", "js_x_pd"))
+    x = ds["x"].values
+    half = 1.959963984540054 * np.sqrt(s1**2 + 2 * x * r * s1 * s3 + x**2 * s3**2)
+    np.testing.assert_allclose(ds["delta_high"] - ds["effect"], half, rtol=1e-3)
+    assert ds.attrs["provenance"] == "simulated" and "kappa=1" in ds.attrs["assumptions"][0]

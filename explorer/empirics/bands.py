@@ -23,7 +23,7 @@ from scipy import stats
 from explorer.empirics.derived import Z975, term_stats
 from explorer.empirics.published import EmpiricsError, Published, PublishedModel
 
-COVARIANCES = ("independent", "envelope", "file")
+COVARIANCES = ("independent", "envelope", "file", "simulated")
 STEP = 0.01  # the paper's grid over each variable
 INDEX_SCALE = (
     "on the index (linear predictor) scale: the probability-scale effect is this times "
@@ -106,13 +106,81 @@ def read_covariance(path: str | Path) -> Covariance:
     return Covariance(terms, matrix, "file", f"V read from {path.name}")
 
 
-def covariance(model: PublishedModel, kind: str, path: str | None) -> Covariance:
+def simulated_covariance(
+    tables: Published, model: PublishedModel, store: str, at: dict[str, float]
+) -> Covariance:
+    """V with the published SEs and the correlations a Monte Carlo store found at one
+    point (its outputs named in the published file's ``simulated_correlations``)."""
+    from explorer.views.slicing import open_sweep
+
+    ds = open_sweep(store)
+    wanted = tables.simulated_correlations
+    missing = [o for o in wanted.values() if o not in ds.data_vars]
+    if not wanted or missing:
+        raise EmpiricsError(
+            f"{store} holds no simulated correlations ({', '.join(missing or ['none named'])}); "
+            "give a Monte Carlo store made with those outputs"
+        )
+    point = ds[list(wanted.values())]
+    for name, value in at.items():
+        if name not in point.dims:
+            raise EmpiricsError(
+                f"--at {name}: {store} is not swept over it; give one of {', '.join(point.dims)}"
+            )
+        grid = point[name].values
+        if not np.isclose(grid, value, rtol=0, atol=1e-12).any():
+            raise EmpiricsError(
+                f"--at {name}={value:g} is not on the store's grid; choose one of "
+                + ", ".join(f"{v:g}" for v in grid)
+            )
+        point = point.sel({name: value}, method="nearest")
+    open_dims = [d for d in point.dims if point.sizes[d] > 1]
+    if open_dims:
+        raise EmpiricsError(
+            f"say which point of {store}: give --at NAME=VALUE for " + ", ".join(open_dims)
+        )
+    point = point.squeeze(drop=False).load()
+    terms = tuple(dict.fromkeys(t for pair in wanted for t in pair.split(",")))
+    ses = np.array([term_stats(model.term(t)).se.value for t in terms])
+    corr = np.eye(len(terms))
+    for pair, output in wanted.items():
+        i, j = (terms.index(t) for t in pair.split(","))
+        corr[i, j] = corr[j, i] = float(point[output])
+    if not np.isfinite(corr).all():
+        raise EmpiricsError(
+            f"the store's point {_point(point)} has no correlations (too few clean fits); "
+            "choose another point"
+        )
+    return Covariance(
+        terms,
+        corr * np.outer(ses, ses),
+        "simulated",
+        f"V: published SEs with the correlations of the estimates over the datasets "
+        f"simulated at {_point(point)} (store {Path(store).name})",
+    )
+
+
+def _point(point: xr.Dataset) -> str:
+    return ", ".join(f"{d}={float(point[d]):g}" for d in point.coords if point[d].ndim == 0)
+
+
+def covariance(
+    model: PublishedModel,
+    kind: str,
+    path: str | None,
+    tables: Published | None = None,
+    at: dict[str, float] | None = None,
+) -> Covariance:
     if kind not in COVARIANCES:
         raise EmpiricsError(f"unknown covariance {kind!r}; choose one of {', '.join(COVARIANCES)}")
     if kind == "file":
         if not path:
             raise EmpiricsError("--cov file needs --cov-file PATH (JSON or CSV)")
         return read_covariance(path)
+    if kind == "simulated":
+        if not path:
+            raise EmpiricsError("--cov simulated needs --from STORE (a Monte Carlo store)")
+        return simulated_covariance(tables, model, path, at or {})
     return independent(model)  # the envelope widens the independent band afterwards
 
 
@@ -133,9 +201,11 @@ def margins(
     cov_file: str | None = None,
     draws: int = 1000,
     seed: int = 0,
+    at: dict[str, float] | None = None,
 ) -> xr.Dataset:
     """The index-scale marginal effect of ``effect_of`` (b + b_int * other) over the other
-    interacted variable, with delta-method and simulation 95% bands."""
+    interacted variable, with delta-method and simulation 95% bands. ``cov_file`` is the
+    covariance's file, or with ``simulated`` the Monte Carlo store (its point at ``at``)."""
     model = tables.model(key)
     if not model.interacted:
         raise EmpiricsError(
@@ -145,7 +215,7 @@ def margins(
     other = tables.interaction.other(tables.variable(effect_of))
     names = (effect_of, tables.interaction.term)
     beta = np.array([model.term(n).estimate for n in names])
-    V = covariance(model, cov_kind, cov_file)
+    V = covariance(model, cov_kind, cov_file, tables, at)
     block = V.block(names)
     x = _grid(tables, other)
     weights = np.stack([np.ones_like(x), x], axis=1)  # d index / d effect_of = (1, x) . b
@@ -184,7 +254,9 @@ def margins(
         "over": other,
         "model": key,
         "scale": INDEX_SCALE,
-        "provenance": "approximate" if cov_kind != "file" else "derived from the given V",
+        "provenance": {"file": "derived from the given V", "simulated": "simulated"}.get(
+            cov_kind, "approximate"
+        ),
         "assumptions": assumptions,
         "zero_at": float(-beta[0] / beta[1]),
     }

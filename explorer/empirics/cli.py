@@ -9,6 +9,7 @@ from explorer.cli import output_file
 
 BOTH = "both"
 COVARIANCE = click.Choice(["independent", "envelope", "file"])
+COVARIANCE_OR_SIMULATED = click.Choice(["independent", "envelope", "file", "simulated"])
 
 
 @click.group()
@@ -72,13 +73,13 @@ def fit_command(data, outcome, covariates, cluster, factor, netcdf_path) -> None
         click.echo(f"wrote {netcdf_path}")
 
 
-def figure_options(command):
+def figure_options(command, kinds=COVARIANCE):
     for option in reversed(
         [
             click.option(
                 "--cov",
                 "cov_kind",
-                type=COVARIANCE,
+                type=kinds,
                 default="independent",
                 show_default=True,
                 help="The coefficients' covariance (unpublished).",
@@ -170,17 +171,38 @@ def predict(over, offset, cov_kind, cov_file, draws, seed, output_path) -> None:
     show_default=True,
     help="Whose marginal effect (both: the paper's two panels).",
 )
-@figure_options
-def margins(key, effect_of, cov_kind, cov_file, draws, seed, output_path) -> None:
+@click.option(
+    "--from",
+    "store",
+    metavar="STORE",
+    help="With --cov simulated: a Monte Carlo store, whose point's correlations V takes.",
+)
+@click.option(
+    "--at",
+    "at_items",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="With --from: the store's point, one per swept dimension (repeat).",
+)
+@lambda command: figure_options(command, COVARIANCE_OR_SIMULATED)
+def margins(key, effect_of, store, at_items, cov_kind, cov_file, draws, seed, output_path) -> None:
     """The marginal effect of one interacted variable over the other (Brambor, Clark &
-    Golder; the paper's Figure 4), with delta-method and simulation 95% bands."""
+    Golder; the paper's Figure 4), with delta-method and simulation 95% bands.
+
+    With --cov simulated --from STORE --at NAME=VALUE ...: the published SEs with the
+    correlations a Monte Carlo store found between the estimates at that point."""
+    from explorer.cli import parse_at
     from explorer.empirics import bands, published
 
+    if (store is not None or at_items) != (cov_kind == "simulated"):
+        raise click.UsageError("--from STORE and --at go with --cov simulated, and it with them")
     path = _figure_path(output_path, "results/margins.png")
     tables = published.load()
     names = list(tables.interaction.of) if effect_of == BOTH else [effect_of]
     key = key or tables.margins_model
-    panels = [bands.margins(tables, key, n, cov_kind, cov_file, draws, seed) for n in names]
+    source = store if cov_kind == "simulated" else cov_file
+    at = parse_at(at_items)
+    panels = [bands.margins(tables, key, n, cov_kind, source, draws, seed, at) for n in names]
     _save(panels, path)
     for ds in panels:
         significant = ds.x.values[(ds.delta_high.values < 0) | (ds.delta_low.values > 0)]

@@ -114,6 +114,8 @@ class Published(_Frozen):
     ranges: dict[str, tuple[float, float]]
     margins_model: str
     profile: str
+    # "term,term" -> the Monte Carlo output holding their estimates' sampling correlation
+    simulated_correlations: dict[str, str] = {}
 
     def variable(self, name: str) -> str:
         if name not in self.ranges:
@@ -187,4 +189,5 @@ def _load(path: str) -> Published:
         ranges={k: tuple(v) for k, v in raw["ranges"].items()},
         margins_model=raw["margins_model"],
         profile=raw["profile"],
+        simulated_correlations=raw.get("simulated_correlations", {}),
     )
