@@ -552,16 +552,23 @@ def _sizes(ctx, param, text):
     is_flag=True,
     help="Instead: the probit estimator against statsmodels, fits per second.",
 )
+@click.option(
+    "--model",
+    "model_name",
+    help="Instead: the model's own benchmark (e.g. coalition_mc: a Monte Carlo replicate "
+    "against numpy + statsmodels).",
+)
 def bench(
-    quick, sizes, worker_text, methods, repeat, json_path, plot_path, commands, probit
+    quick, sizes, worker_text, methods, repeat, json_path, plot_path, commands, probit, model_name
 ) -> None:
     """Measure every way to solve a grid, side by side, on this machine.
 
     The full run (1e4..1e9 points, a few minutes) writes results/bench.json and
     results/bench.png unless --json/--plot say otherwise. With --probit: fits per second
     of the numba probit and of statsmodels on the same datasets (N 1e3..3e4, k 4..20).
+    With --model NAME: the model's own benchmark, if it declares one.
     """
-    if probit:
+    if probit or model_name:
         given = [
             n
             for n, v in (
@@ -572,11 +579,12 @@ def bench(
             )
             if v
         ]
+        if probit and model_name:
+            given.append("--model" if probit else "--probit")
         if given:
-            raise click.BadParameter(
-                f"--probit times the probit estimator only; leave out {', '.join(given)}"
-            )
-        _bench_probit(quick, repeat, json_path)
+            flag = "--probit" if probit else "--model"
+            raise click.BadParameter(f"{flag} runs its own benchmark; leave out {', '.join(given)}")
+        _bench_other(quick, repeat, json_path, model_name)
         return
     from explorer.bench import cases
     from explorer.bench import driver as benchmark
@@ -618,18 +626,36 @@ def bench(
         click.echo(f"wrote {benchmark.plot_scaling(report, plot_path)}")
 
 
-def _bench_probit(quick: bool, repeat: int, json_path: str | None) -> None:
+def _bench_other(quick: bool, repeat: int, json_path: str | None, model_name) -> None:
+    """The probit benchmark (no model) or a model's own."""
+    import importlib
     import json
 
     from explorer.bench.probit import format_probit, run_probit_bench
 
+    run, format_report = run_probit_bench, format_probit
+    if model_name:
+        from explorer.engine.validation import model_named
+
+        try:
+            model = model_named(model_name)
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint="--model") from None
+        if not model.bench:
+            raise click.BadParameter(
+                f"the {model.name} model declares no benchmark of its own; "
+                "run `explorer bench` (or --probit) instead",
+                param_hint="--model",
+            )
+        module = importlib.import_module(model.bench)
+        run, format_report = module.run, module.format_report
     if json_path:
         output_file(json_path)
     try:
-        report = run_probit_bench(quick, repeat, show=lambda line: click.echo(line, err=True))
+        report = run(quick, repeat, show=lambda line: click.echo(line, err=True))
     except RuntimeError as err:
         raise click.ClickException(str(err)) from None
-    click.echo(format_probit(report))
+    click.echo(format_report(report))
     if json_path:
         Path(json_path).write_text(json.dumps(report, indent=2))
         click.echo(f"wrote {json_path}")

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
-import numpy as np
 from numba import guvectorize, njit
 
 from kernels.cache import compiled

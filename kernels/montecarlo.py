@@ -31,8 +31,16 @@ from functools import cache
 import numpy as np
 from numba import njit
 
+from kernels import rng
 from kernels.coalition import COALITION, INVALID, point_solver
-from kernels.probit import NOT_CONVERGED, PERFECT_SEPARATION, QUASI_SEPARATION, fit_one
+from kernels.probit import (
+    NOT_CONVERGED,
+    PERFECT_SEPARATION,
+    QUASI_SEPARATION,
+    exp_powers,
+    exp_split,
+    fit_one,
+)
 from kernels.rho import RHO_FORMS
 
 CONTIGUOUS = 0.15  # share of contiguous dyads
@@ -95,30 +103,29 @@ OUTPUT_NAMES = (
 N_STATS = len(OUTPUT_NAMES) - 7
 
 
-@njit(inline="always")
-def _splitmix(z):
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
 @njit(nogil=True, cache=True)
-def stream_seed(values):
-    """A 32-bit seed from the exact bits of ``values`` (float64): nearby points get
-    unrelated streams, equal points equal ones."""
-    h = np.uint64(0x9E3779B97F4A7C15)
-    for b in values.view(np.uint64):
-        h = _splitmix(h ^ b)
-    return np.uint32(h >> np.uint64(32))
-
-
-@njit(nogil=True, cache=True)
-def beta_draw(mean, sd):
+def beta_draw(stream, mean, sd):
     """One draw of a Beta with this mean and sd (sd 0: the mean itself)."""
     if sd == 0.0:
         return mean
     concentration = mean * (1.0 - mean) / (sd * sd) - 1.0
-    return np.random.beta(mean * concentration, (1.0 - mean) * concentration)
+    return rng.beta(stream, mean * concentration, (1.0 - mean) * concentration)
+
+
+@njit(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
+def average_effect(b, at, js, contig, rp, density, scratch):
+    """Job Security's average marginal effect on Pr(coalition) at Pref. Divergence ``at``
+    under Table 2's coefficients ``b``: the mean of phi(index) (b1 + b3 at), in loops that
+    vectorize (``density`` and ``scratch``: work space as long as the data)."""
+    n = js.shape[0]
+    for i in range(n):
+        index = b[0] + b[1] * js[i] + (b[2] + b[3] * js[i]) * at + b[4] * contig[i] + b[5] * rp[i]
+        exp_split(-0.5 * index * index, density, scratch, i)
+    exp_powers(scratch, n)
+    total = 0.0
+    for i in range(n):
+        total += density[i] * scratch[i]
+    return (b[1] + b[3] * at) * total * 0.3989422804014327 / n
 
 
 @njit(nogil=True, cache=True)
@@ -320,7 +327,7 @@ def replicate_solver(
                 seed,
             )
         )
-        np.random.seed(stream_seed(given))
+        stream = rng.seeded(given)
         n_leaders, n_partners, n_rep = int(leaders), int(partners), int(replicates)
         stats = np.full(N_STATS, np.nan)
         flags = 0
@@ -342,6 +349,9 @@ def replicate_solver(
         leader_alpha = np.empty(most)
         leader_theta = np.empty(most)
         dyad_p_lp = np.empty(most)
+        work = np.empty((2, most))
+        far_center = math.exp(cost_location)  # P's typical cost, and a contiguous P's
+        near_center = math.exp(cost_location - contiguity_effect)
         start1 = np.full(5, np.nan)
         start2 = np.full(6, np.nan)
         beta1 = np.empty(5)
@@ -362,18 +372,18 @@ def replicate_solver(
             n = 0
             groups = 0
             for _ in range(n_leaders):
-                alpha = beta_draw(alpha_mean, alpha_sd)
-                theta = beta_draw(theta_mean, theta_sd)
-                initiator = np.random.random() < initiators
-                observed = min(max(theta + js_noise * np.random.standard_normal(), 0.0), 1.0)
+                alpha = beta_draw(stream, alpha_mean, alpha_sd)
+                theta = beta_draw(stream, theta_mean, theta_sd)
+                initiator = rng.uniform(stream) < initiators
+                observed = min(max(theta + js_noise * rng.normal(stream), 0.0), 1.0)
                 first = n
                 best = -np.inf
                 for _ in range(n_partners):
-                    divergence = 2.0 * np.random.random()
-                    power = np.random.random()
-                    near = 1.0 if np.random.random() < CONTIGUOUS else 0.0
-                    shock = np.random.standard_normal()
-                    seen_pd = divergence + pd_noise * np.random.standard_normal()
+                    divergence = 2.0 * rng.uniform(stream)
+                    power = rng.uniform(stream)
+                    near = 1.0 if rng.uniform(stream) < CONTIGUOUS else 0.0
+                    shock = rng.normal(stream)
+                    seen_pd = divergence + pd_noise * rng.normal(stream)
                     p_lp = p_l + power_gain * (1.0 - power) * (1.0 - p_l)
                     offered += 1
                     if simulated_probit:
@@ -387,10 +397,12 @@ def replicate_solver(
                         )
                         joins = index + shock > 0.0
                     else:
-                        center = math.exp(cost_location - contiguity_effect * near)
+                        center = near_center if near > 0.0 else far_center
                         bias_lp = bias(divergence, kappa)
                         if unobservable == LOG_COST:
-                            c_p = center * math.exp(cost_spread * shock)
+                            c_p = math.exp(
+                                cost_location - contiguity_effect * near + cost_spread * shock
+                            )
                         elif unobservable == COST:
                             c_p = max(center + cost_spread * shock, 0.0)
                         else:
@@ -484,17 +496,9 @@ def replicate_solver(
                 slope = beta2[1] + beta2[3] * at
                 var = cov2[1, 1] + 2.0 * at * cov2[1, 3] + at * at * cov2[3, 3]
                 me_neg[v, r] = 1.0 if slope / math.sqrt(var) < -Z975 else 0.0
-                total = 0.0
-                for i in range(n):
-                    index = (
-                        beta2[0]
-                        + beta2[1] * js[i]
-                        + (beta2[2] + beta2[3] * js[i]) * at
-                        + beta2[4] * contig[i]
-                        + beta2[5] * rp[i]
-                    )
-                    total += normal_pdf(index)
-                me[v, r] = slope * total / n
+                me[v, r] = average_effect(
+                    beta2, at, js[:n], contig[:n], rp[:n], work[0, :n], work[1, :n]
+                )
         if dropped:
             flags |= INVALID_DYADS
         for t in range(len(FOCAL)):

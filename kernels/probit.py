@@ -245,6 +245,26 @@ SHIFTER_BITS = int(np.array(SHIFTER).view(np.int64))
 EXP_TAYLOR = tuple(1.0 / math.factorial(j) for j in range(13, -1, -1))
 
 
+@njit(inline="always")
+def exp_split(y, out, scratch, i):
+    """exp(y), y <= 0, as two factors by loops that vectorize: the polynomial part goes to
+    ``out[i]``; ``scratch[i]`` holds the power of two, once ``exp_powers`` has run."""
+    y = y if y > -708.0 else -708.0
+    shifted = y * LOG2E + SHIFTER
+    whole = shifted - SHIFTER
+    r = (y - whole * LN2_HI) - whole * LN2_LO
+    out[i] = _horner(r, EXP_TAYLOR[1:], EXP_TAYLOR[0])
+    scratch[i] = shifted
+
+
+@njit(inline="always")
+def exp_powers(scratch, n):
+    """Turn ``exp_split``'s shifted exponents in ``scratch[:n]`` into powers of two."""
+    bits = scratch.view(np.int64)
+    for i in range(n):
+        bits[i] = (bits[i] - SHIFTER_BITS + 1023) << 52
+
+
 @njit(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
 def _normal_terms(sign, eta, lam, weight, scratch):
     """log L and the number of observations fitted exactly (beyond SEPARATED_INDEX on
@@ -252,19 +272,11 @@ def _normal_terms(sign, eta, lam, weight, scratch):
     information weight, from the index ``eta``. Observations with t = sign * eta > -10 go through
     branch-free loops that vectorize; the rare ones further out are redone exactly."""
     n = eta.shape[0]
-    bits = scratch.view(np.int64)
     for i in range(n):
         t = sign[i] * eta[i]
         t = t if t > -10.0 else -10.0
-        y = -0.5 * t * t
-        y = y if y > -708.0 else -708.0
-        shifted = y * LOG2E + SHIFTER
-        whole = shifted - SHIFTER
-        r = (y - whole * LN2_HI) - whole * LN2_LO
-        lam[i] = _horner(r, EXP_TAYLOR[1:], EXP_TAYLOR[0])
-        scratch[i] = shifted
-    for i in range(n):
-        bits[i] = (bits[i] - SHIFTER_BITS + 1023) << 52
+        exp_split(-0.5 * t * t, lam, scratch, i)
+    exp_powers(scratch, n)
     for i in range(n):
         t = sign[i] * eta[i]
         t = t if t > -10.0 else -10.0

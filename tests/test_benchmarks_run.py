@@ -115,3 +115,27 @@ def test_probit_benchmark_runs_tiny_and_compares_the_same_fits(tmp_path):
         (1000, 4),
         (6642, 10),
     ]
+
+
+def test_monte_carlo_benchmark_runs_tiny_and_times_both_sides(tmp_path):
+    from click.testing import CliRunner
+
+    from explorer.cli import main
+
+    out = tmp_path / "mc.json"
+    result = CliRunner().invoke(
+        main, ["bench", "--model", "coalition_mc", "--quick", "--repeat", "1", "--json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "numpy + statsmodels" in result.stdout
+    report = json.loads(out.read_text())
+    kernel, fits, baseline = (
+        report[k][0]
+        for k in (
+            "kernel_ms_per_replicate",
+            "fits_ms_per_replicate",
+            "numpy_statsmodels_ms_per_replicate",
+        )
+    )
+    assert fits > 0 and kernel > 0 and baseline > 0
+    assert report["speedup"][0] == baseline / kernel

@@ -211,6 +211,9 @@ class Model:
     # "module:attribute" of benchmark cases for other ways to solve it (numpy, ...); a
     # path, so that the benchmark machinery is imported only by benchmarks
     baselines: str = ""
+    # "module" with the model's own benchmark (`explorer bench --model NAME`): its
+    # ``run(quick, repeat, show) -> dict`` and ``format_report(dict) -> str``.
+    bench: str = ""
     # A TOML file of the published regression results that test the model (read by
     # `explorer empirics`; layout in explorer/empirics/published.py), if any.
     empirics: str = ""
