@@ -122,6 +122,12 @@ def make_plan(config: SweepConfig) -> Plan:
     shape = tuple(len(coords[d]) for d in dims) if config.sample is None else (config.sample.n,)
     full = [o for o in outputs if len(o.dims) == len(dims)] or outputs
     bytes_per_point = sum(np.dtype(o.dtype).itemsize for o in full)
+    seconds = point_seconds(config, coords)
+    # Costly points make small grids: runs of the last dimensions keep a task's outputs
+    # in one chunk each, where cutting every dimension would make one file per point.
+    layout = (
+        slice_chunk_shape if config.chunk_layout == "slices" and seconds is None else chunk_shape
+    )
     return Plan(
         model=spec,
         choices=choices,
@@ -129,9 +135,7 @@ def make_plan(config: SweepConfig) -> Plan:
         shape=shape,
         coords=coords,
         fixed=dict(config.fixed),
-        chunks=(slice_chunk_shape if config.chunk_layout == "slices" else chunk_shape)(
-            shape, target_points(config, bytes_per_point, point_seconds(config, coords), shape)
-        ),
+        chunks=layout(shape, target_points(config, bytes_per_point, seconds, shape)),
         outputs=tuple(outputs),
         sampled=config.sample is not None,
     )
