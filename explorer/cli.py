@@ -242,8 +242,12 @@ def models(name: str | None) -> None:
         return
     model = model_named(name)
     click.echo(f"{model.name}: {model.title}\n{model.citation}\n\nparameters")
+    name_width = max(10, *(len(p.name) for p in model.parameters))
+    domain_width = max(10, *(len(str(p.domain)) for p in model.parameters))
     for p in model.parameters:
-        click.echo(f"  {p.name:<10} {p.symbol:<9} {str(p.domain):<10} {p.meaning}")
+        click.echo(
+            f"  {p.name:<{name_width}} {p.symbol:<9} {str(p.domain):<{domain_width}} {p.meaning}"
+        )
     click.echo("variants" + ("" if model.variants else ": none"))
     for v in model.variants:
         click.echo(

@@ -551,3 +551,36 @@ def test_a_rebuilt_empirics_figure_shows_its_numbers_and_colours(tmp_path, brows
     pixels = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB"))
     point = tuple(int(figures.POINT[i : i + 2], 16) for i in (1, 3, 5))
     assert point in {tuple(c) for c in pixels.reshape(-1, 3)}
+
+
+@pytest.fixture(scope="module")
+def monte_carlo_server(tmp_path_factory):
+    from explorer.models.coalition_mc import PILOT
+
+    url = str(tmp_path_factory.mktemp("mc") / "mc.zarr")
+    axes = {"rho": {"values": [0.2, 0.95]}, "initiators": {"values": [0.0, 1.0]}}
+    fixed = {k: v for k, v in PILOT.items() if k not in axes} | {"replicates": 6}
+    config = parse_config({"model": "coalition_mc", "fixed": fixed, "axes": axes})
+    run_sweep(config, url, progress=False)
+    yield from serving(url)
+
+
+def test_a_monte_carlo_store_in_the_app(monte_carlo_server, browser):
+    """The Monte Carlo model's store, served unchanged: its first output (what the
+    replicates support, a bitmask) in the legend by the names of the bits set."""
+    import numpy as np
+    import xarray as xr
+
+    from explorer.models import get_model
+    from explorer.views.styles import flag_names
+
+    base, _ = monte_carlo_server
+    page, errors = open_app(browser, base)
+    page.get_by_text("supported: store").first.wait_for(timeout=20_000)
+    stored = xr.open_zarr(STORES[base])["supported"].values  # what the legend must name
+    bits = get_model("coalition_mc").output("supported").bits
+    present = {flag_names(bits, int(code)) for code in np.unique(stored)}
+    assert len(present) >= 2
+    for label in present:
+        assert page.get_by_text(label, exact=False).count() >= 1, label
+    assert errors == []

@@ -40,7 +40,7 @@ class Interval:
 
     def __str__(self) -> str:
         def fmt(x: float) -> str:
-            return "inf" if math.isinf(x) else f"{x:g}"
+            return ("-inf" if x < 0 else "inf") if math.isinf(x) else f"{x:g}"
 
         return (
             f"{'[' if self.low_closed else '('}{fmt(self.low)}, "

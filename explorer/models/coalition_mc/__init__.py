@@ -73,8 +73,8 @@ PARAMETERS = (
     Parameter(
         "partners", "M", interval("[1, 10000]"), "potential partners per leader", integer=True
     ),
-    Parameter("replicates", "R", interval("[2, 1000000]"), "datasets per point", integer=True),
-    Parameter("seed", "seed", interval("[0, 4294967295]"), "the sweep's random seed", integer=True),
+    Parameter("replicates", "R", interval("[2, 1e6]"), "datasets per point", integer=True),
+    Parameter("seed", "seed", interval("[0, 1e15]"), "the sweep's random seed", integer=True),
 )
 _ALL = tuple(p.name for p in PARAMETERS)
 _THEORY_ONLY = (
