@@ -9,24 +9,8 @@ simulating and summarising rather than fitting.
 
 from __future__ import annotations
 
-import argparse
-import json
-
+from benchmarks.command import main
 from explorer.models.coalition_mc.bench import format_report, run
 
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="Fewer replicates.")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--json", help="Write the results here.")
-    args = parser.parse_args()
-    report = run(args.quick, args.repeat)
-    print(format_report(report))
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(report, out, indent=2)
-
-
 if __name__ == "__main__":
-    main()
+    main(__doc__.splitlines()[0], run, format_report, "Fewer replicates.")

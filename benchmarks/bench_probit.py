@@ -7,24 +7,8 @@ take turns each repeat; rates are medians with min-max.
 
 from __future__ import annotations
 
-import argparse
-import json
-
+from benchmarks.command import main
 from explorer.bench.probit import format_probit, run_probit_bench
 
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="Two shapes, fewer datasets.")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--json", help="Write the results here.")
-    args = parser.parse_args()
-    report = run_probit_bench(args.quick, args.repeat)
-    print(format_probit(report))
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(report, out, indent=2)
-
-
 if __name__ == "__main__":
-    main()
+    main(__doc__.splitlines()[0], run_probit_bench, format_probit, "Two shapes, fewer datasets.")

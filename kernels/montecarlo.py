@@ -279,55 +279,31 @@ def replicate_solver(
         return normal_pdf(z) * dz
 
     @njit(nogil=True, error_model="numpy")
-    def replicates_of(
-        alpha_mean,
-        alpha_sd,
-        theta_mean,
-        theta_sd,
-        rho,
-        p_l,
-        power_gain,
-        c_l,
-        c_lp,
-        cost_location,
-        cost_spread,
-        contiguity_effect,
-        kappa,
-        q,
-        initiators,
-        js_noise,
-        pd_noise,
-        leaders,
-        partners,
-        replicates,
-        seed,
-    ):
-        given = np.array(
-            (
-                alpha_mean,
-                alpha_sd,
-                theta_mean,
-                theta_sd,
-                rho,
-                p_l,
-                power_gain,
-                c_l,
-                c_lp,
-                cost_location,
-                cost_spread,
-                contiguity_effect,
-                kappa,
-                q,
-                initiators,
-                js_noise,
-                pd_noise,
-                leaders,
-                partners,
-                replicates,
-                seed,
-            )
-        )
-        stream = rng.seeded(given)
+    def replicates_of(values):
+        (
+            alpha_mean,
+            alpha_sd,
+            theta_mean,
+            theta_sd,
+            rho,
+            p_l,
+            power_gain,
+            c_l,
+            c_lp,
+            cost_location,
+            cost_spread,
+            contiguity_effect,
+            kappa,
+            q,
+            initiators,
+            js_noise,
+            pd_noise,
+            leaders,
+            partners,
+            replicates,
+            seed,
+        ) = values
+        stream = rng.seeded(np.array(values))
         n_leaders, n_partners, n_rep = int(leaders), int(partners), int(replicates)
         stats = np.full(N_STATS, np.nan)
         flags = 0
@@ -565,55 +541,12 @@ def replicate_solver(
         )
 
     @njit(nogil=True, error_model="numpy")
-    def solve_point(
-        alpha_mean,
-        alpha_sd,
-        theta_mean,
-        theta_sd,
-        rho,
-        p_l,
-        power_gain,
-        c_l,
-        c_lp,
-        cost_location,
-        cost_spread,
-        contiguity_effect,
-        kappa,
-        q,
-        initiators,
-        js_noise,
-        pd_noise,
-        leaders,
-        partners,
-        replicates,
-        seed,
-    ):
-        f, s, rate, n, nc, sep, drop, x = replicates_of(
-            alpha_mean,
-            alpha_sd,
-            theta_mean,
-            theta_sd,
-            rho,
-            p_l,
-            power_gain,
-            c_l,
-            c_lp,
-            cost_location,
-            cost_spread,
-            contiguity_effect,
-            kappa,
-            q,
-            initiators,
-            js_noise,
-            pd_noise,
-            leaders,
-            partners,
-            replicates,
-            seed,
-        )
+    def solve_point(*values):
+        """The point's outputs from its parameters' values, in the declaration's order."""
+        flags, supported, rate, n, nc, sep, drop, x = replicates_of(values)
         # One scalar per declared output (the engine's loops store a tuple of scalars).
         # fmt: off
-        return (s, f, rate, n, nc, sep, drop,
+        return (supported, flags, rate, n, nc, sep, drop,
                 x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9],
                 x[10], x[11], x[12], x[13], x[14], x[15], x[16], x[17], x[18], x[19],
                 x[20], x[21], x[22], x[23], x[24], x[25], x[26], x[27], x[28], x[29],

@@ -174,36 +174,40 @@ def _outputs() -> tuple[Output, ...]:
 OUTPUTS = _outputs()
 assert tuple(o.name for o in OUTPUTS) == mc.OUTPUT_NAMES
 
+
+def _variant(name: str, choices: dict[str, str], default: str, lead: str, **options) -> Variant:
+    """A variant whose choices are described by a dict (choice -> what it means)."""
+    meaning = lead + "; ".join(f"{k}: {f}" for k, f in choices.items())
+    return Variant(name, tuple(choices), default, meaning, **options)
+
+
 VARIANTS = (
-    Variant(
+    _variant(
         "rho_form",
-        tuple(RHO_FORMS),
+        {k: f.formula for k, f in RHO_FORMS.items()},
         "linear",
-        "the form of rho(theta): " + "; ".join(f"{k} {f.formula}" for k, f in RHO_FORMS.items()),
+        "the form of rho(theta): ",
         phrase="the {} rho form",
     ),
-    Variant(
+    _variant(
         "bias_form",
-        tuple(mc.BIAS_FORMS),
+        mc.BIAS_FORMS,
         "exp",
-        "P's bias from Pref. Divergence: "
-        + "; ".join(f"{k}: {f}" for k, f in mc.BIAS_FORMS.items()),
+        "P's bias from Pref. Divergence: ",
         phrase="the {} bias form",
     ),
-    Variant(
+    _variant(
         "unobservable",
-        tuple(mc.UNOBSERVABLES),
+        mc.UNOBSERVABLES,
         "log_cost",
-        "what carries the dyad's unobservable: "
-        + "; ".join(f"{k}: {f}" for k, f in mc.UNOBSERVABLES.items()),
+        "what carries the dyad's unobservable: ",
         phrase="the unobservable in {}",
     ),
-    Variant(
+    _variant(
         "outcome",
-        tuple(mc.OUTCOME_MODELS),
+        mc.OUTCOME_MODELS,
         "equilibrium",
-        "how coalitions are decided: "
-        + "; ".join(f"{k}: {f}" for k, f in mc.OUTCOME_MODELS.items()),
+        "how coalitions are decided: ",
         drops={"probit": _THEORY_ONLY},
         phrase="the {} outcome model",
     ),
