@@ -43,7 +43,13 @@ def test_run_then_refuse_then_resume_then_overwrite(tmp_path):
     assert resumed.exit_code == 0 and "Solved 0 of" in resumed.output
     replaced = invoke("run", str(config), "--store", url, "--quiet", "--overwrite")
     assert replaced.exit_code == 0 and not plot.exists()  # the quick look is opt-in
-    assert f"explorer plot {url} -o plot.png" in replaced.output
+    # The model's plane, the other dimensions at their middle values, from the store.
+    hint = f"explorer plot {url} --x theta --y beta --at alpha=0.8 --at c_p=0.1 --at q=0.4"
+    assert hint + " -o plot.png" in replaced.output
+    drawn = tmp_path / "plot.png"
+    shown = invoke(*hint.split()[1:], "-o", str(drawn))  # the hint, as given, draws
+    assert shown.exit_code == 0 and "store)" in shown.output, shown.output
+    assert drawn.stat().st_size > 10_000
 
 
 def test_run_errors_name_the_problem(tmp_path):

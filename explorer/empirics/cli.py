@@ -194,7 +194,7 @@ def margins(key, effect_of, store, at_items, cov_kind, cov_file, draws, seed, ou
     from explorer.cli import parse_at
     from explorer.empirics import bands, published
 
-    if (store is not None or at_items) != (cov_kind == "simulated"):
+    if (store is not None or bool(at_items)) != (cov_kind == "simulated"):
         raise click.UsageError("--from STORE and --at go with --cov simulated, and it with them")
     path = _figure_path(output_path, "results/margins.png")
     tables = published.load()

@@ -33,11 +33,21 @@ def _shares(attrs: dict, counts: dict[str, dict[str, int]]) -> str:
 
 
 def plot_command(url: str) -> str | None:
-    """The `explorer plot` command that draws a store's first view (None: no plane)."""
+    """The `explorer plot` command that draws a store's first view, other dimensions at
+    their middle value, as the quick look does (None: no plane)."""
     attrs = store.read_attrs(url)
     dims = attrs.get("grid", {}).get("dims", [])  # a sample's one dimension has no plane
     plane = get_model(attrs["model"]).first_plane(dims)
-    return plane and f"explorer plot {url} --x {plane[0]} --y {plane[1]} -o plot.png"
+    if plane is None:
+        return None
+    axes = stored.recorded_config(url, attrs).axes
+    at = "".join(
+        f" --at {d}={float(values[len(values) // 2])!r}"
+        for d in dims
+        if d not in plane
+        for values in [axes[d].coordinates()]
+    )
+    return f"explorer plot {url} --x {plane[0]} --y {plane[1]}{at} -o plot.png"
 
 
 def describe_run(summary: Summary) -> str:
