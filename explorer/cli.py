@@ -584,7 +584,7 @@ def bench(
             if v
         ]
         if probit and model_name:
-            given.append("--model" if probit else "--probit")
+            given.append("--model")
         if given:
             flag = "--probit" if probit else "--model"
             raise click.BadParameter(f"{flag} runs its own benchmark; leave out {', '.join(given)}")
