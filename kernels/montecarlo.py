@@ -57,7 +57,6 @@ OUTCOME_MODELS = {
     "equilibrium": "coalitions decided by the exact equilibrium",
     "probit": "a known probit (the published Table 2 Model 1 coefficients) instead",
 }
-TABLE1 = ("constant", "job_security", "pref_divergence", "contiguity", "relative_power")
 TABLE2 = ("constant", "job_security", "pref_divergence", "js_x_pd", "contiguity", "relative_power")
 # The coefficients summarised: (output prefix, table, term). H1 and H2 read Table 1's Job
 # Security and Preference Divergence, H3 Table 2's interaction.
@@ -131,11 +130,6 @@ def average_effect(b, at, js, contig, rp, density, scratch):
 @njit(nogil=True, cache=True)
 def normal_pdf(z):
     return math.exp(-0.5 * z * z) * 0.3989422804014327
-
-
-@njit(nogil=True, cache=True)
-def normal_cdf(z):
-    return 0.5 * math.erfc(-z * 0.7071067811865476)
 
 
 @njit(nogil=True, cache=True)
