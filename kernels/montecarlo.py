@@ -217,6 +217,12 @@ def replicate_solver(
         return max(1.0 - 0.5 * pd, 0.0) ** kappa
 
     @njit(inline="always")
+    def true_index(js, pd, contig, rp):
+        """The known probit's index (the ``probit`` outcome model)."""
+        slope_pd = truth[2] + truth[3] * js
+        return truth[0] + truth[1] * js + slope_pd * pd + truth[4] * contig + truth[5] * rp
+
+    @njit(inline="always")
     def true_effect(
         alpha,
         theta,
@@ -238,14 +244,7 @@ def replicate_solver(
         coalition iff c_P < beta m, m = min(D / (1 - alpha), p_LP) and D the gain from P,
         so with a normal unobservable the probability is a normal CDF."""
         if simulated_probit:
-            index = (
-                truth[0]
-                + truth[1] * js
-                + truth[2] * pd
-                + truth[3] * js * pd
-                + truth[4] * contig
-                + truth[5] * rp
-            )
+            index = true_index(js, pd, contig, rp)
             return normal_pdf(index) * (truth[1] + truth[3] * pd)
         rv = rho_value(theta, rho)
         gain = (1.0 - alpha) * (c_l - c_lp) + (p_lp - p_l) * (1.0 - alpha * rv)
@@ -357,14 +356,7 @@ def replicate_solver(
                     p_lp = p_l + power_gain * (1.0 - power) * (1.0 - p_l)
                     offered += 1
                     if simulated_probit:
-                        index = (
-                            truth[0]
-                            + truth[1] * theta
-                            + truth[2] * divergence
-                            + truth[3] * theta * divergence
-                            + truth[4] * near
-                            + truth[5] * power
-                        )
+                        index = true_index(theta, divergence, near, power)
                         joins = index + shock > 0.0
                     else:
                         center = near_center if near > 0.0 else far_center
