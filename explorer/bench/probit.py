@@ -125,7 +125,7 @@ class ProbitRow:
     second_core: list  # numba all threads / numba 1 thread, per repeat
 
 
-def _spread(values) -> list[float]:
+def spread(values) -> list[float]:
     return [statistics.median(values), min(values), max(values)]
 
 
@@ -162,14 +162,14 @@ def run_probit_bench(quick: bool = False, repeat: int = 5, shapes=None, show=pri
                 n=n,
                 k=k,
                 datasets=count,
-                fits_per_s={m: _spread(v) for m, v in rate.items()},
-                vs_statsmodels_one_core=_spread(
+                fits_per_s={m: spread(v) for m, v in rate.items()},
+                vs_statsmodels_one_core=spread(
                     [a / b for a, b in zip(rate[METHODS[2]], rate[METHODS[0]], strict=True)]
                 ),
-                vs_statsmodels_default=_spread(
+                vs_statsmodels_default=spread(
                     [a / b for a, b in zip(rate[METHODS[2]], rate[METHODS[1]], strict=True)]
                 ),
-                second_core=_spread(
+                second_core=spread(
                     [a / b for a, b in zip(rate[METHODS[3]], rate[METHODS[2]], strict=True)]
                 ),
             )
@@ -177,8 +177,8 @@ def run_probit_bench(quick: bool = False, repeat: int = 5, shapes=None, show=pri
     return {"repeat": repeat, "numba_threads": threads, "rows": [asdict(r) for r in rows]}
 
 
-def _cell(spread: list[float], unit: str = "") -> str:
-    median, low, high = spread
+def cell(summary: list[float], unit: str = "") -> str:
+    median, low, high = summary
     return f"{median:.3g}{unit} ({low:.3g}-{high:.3g})"
 
 
@@ -190,10 +190,10 @@ def format_probit(report: dict) -> str:
             f"{r['n']:,}",
             r["k"],
             r["datasets"],
-            *(_cell(r["fits_per_s"][m]) for m in METHODS),
-            _cell(r["vs_statsmodels_one_core"], "x"),
-            _cell(r["vs_statsmodels_default"], "x"),
-            _cell(r["second_core"], "x"),
+            *(cell(r["fits_per_s"][m]) for m in METHODS),
+            cell(r["vs_statsmodels_one_core"], "x"),
+            cell(r["vs_statsmodels_default"], "x"),
+            cell(r["second_core"], "x"),
         ]
         for r in report["rows"]
     ]

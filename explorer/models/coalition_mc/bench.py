@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from explorer.bench.probit import ONE_THREAD
+from explorer.bench.probit import ONE_THREAD, cell, spread
 from explorer.models.coalition_mc import MODEL, PILOT
 from kernels import montecarlo as mc
 
@@ -173,10 +172,6 @@ class MonteCarloReport:
     repeat: int
 
 
-def _spread(values) -> list[float]:
-    return [statistics.median(values), min(values), max(values)]
-
-
 def run(quick: bool = False, repeat: int = 5, show=print) -> dict:
     try:
         import statsmodels  # noqa: F401
@@ -198,21 +193,17 @@ def run(quick: bool = False, repeat: int = 5, show=print) -> dict:
     report = MonteCarloReport(
         dyads=int(v["leaders"] * v["partners"]),
         replicates_timed=points * per_point,
-        kernel_ms_per_replicate=_spread(kernel),
-        fits_ms_per_replicate=_spread(fits),
-        numpy_statsmodels_ms_per_replicate=_spread(numpy_runs),
-        speedup=_spread([b / a for a, b in zip(kernel, numpy_runs, strict=True)]),
-        simulation_share=_spread([(a - f) / a for a, f in zip(kernel, fits, strict=True)]),
+        kernel_ms_per_replicate=spread(kernel),
+        fits_ms_per_replicate=spread(fits),
+        numpy_statsmodels_ms_per_replicate=spread(numpy_runs),
+        speedup=spread([b / a for a, b in zip(kernel, numpy_runs, strict=True)]),
+        simulation_share=spread([(a - f) / a for a, f in zip(kernel, fits, strict=True)]),
         repeat=repeat,
     )
     return asdict(report)
 
 
 def format_report(report: dict) -> str:
-    def cell(spread, unit=""):
-        median, low, high = spread
-        return f"{median:.3g}{unit} ({low:.3g}-{high:.3g})"
-
     return "\n".join(
         [
             f"One Monte Carlo replicate ({report['dyads']:,} dyads before selection: "
