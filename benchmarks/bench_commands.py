@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from explorer.bench.driver import FLOOR, block_phase_seconds
+from explorer.bench.driver import FLOOR, as_a_user, block_phase_seconds
 
 SHARES = """
 import json, sys, time
@@ -99,7 +98,7 @@ def main(argv=None) -> None:
     results: dict = {str(t): {} for t in trees}
     plans = {}
     for i, tree in enumerate(trees):
-        env = {**os.environ, "PYTHONPATH": str(tree), "EXPLORER_CACHE_DIR": str(cache / str(i))}
+        env = as_a_user(PYTHONPATH=str(tree), EXPLORER_CACHE_DIR=str(cache / str(i)))
         plot = [args.plot_flag] if args.plot_flag and i > 0 else []
         plans[tree] = (env, commands(scratch / str(i), plot))
         (scratch / str(i)).mkdir()

@@ -12,6 +12,7 @@ import datetime as dt
 import gc
 import json
 import math
+import os
 import re
 import statistics
 import subprocess
@@ -98,6 +99,15 @@ def block_phase_seconds(summary: str) -> float | None:
     return int(found.group(1).replace(",", "")) / float(found.group(2))
 
 
+def as_a_user(**extra: str) -> dict[str, str]:
+    """The environment for timing a command as a user meets it: Python's bytecode caches
+    written and read as by default (a session that sets PYTHONDONTWRITEBYTECODE would
+    otherwise compile the project's own modules from source in every process)."""
+    env = {**os.environ, **extra}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def measure_commands(points: int, context: cases.Context, repeat: int) -> list[dict]:
     """Whole commands as a user waits for them: each run in a fresh process, after one
     untimed run (so compiled kernels are in the cache), next to the floor of importing
@@ -120,13 +130,13 @@ def measure_commands(points: int, context: cases.Context, repeat: int) -> list[d
             "--quiet",
         ],
     }
-    rows = []
+    rows, env = [], as_a_user()
     for name, command in commands.items():
-        subprocess.run(command, check=True, capture_output=True)
+        subprocess.run(command, check=True, capture_output=True, env=env)
         seconds, blocks = [], []
         for _ in range(repeat):
             start = time.perf_counter()
-            done = subprocess.run(command, check=True, capture_output=True, text=True)
+            done = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
             seconds.append(time.perf_counter() - start)
             phase = block_phase_seconds(done.stdout)
             if phase is not None:
