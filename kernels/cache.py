@@ -22,6 +22,8 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from kernels.compiler_setup import set_up
+
 CACHE_ENV = "EXPLORER_CACHE_DIR"
 DISABLE_ENV = "EXPLORER_NO_CACHE"
 PREFIX = "kernel_"
@@ -150,6 +152,7 @@ def compiled(
     """``decorator(*args, **options, cache=True)`` applied to the ``kernel`` that
     ``source`` defines (which calls ``solve``, the point solver, and the jitted functions
     in ``namespace``), cached on disk."""
+    set_up()  # numba's compiler, once, before loading or compiling the first kernel
     options = dict(options or {})
     namespace = {"solve": solver, **(namespace or {})}
     key = "\n".join(

@@ -1,0 +1,64 @@
+"""numba's compiler set-up, without importing scipy.linalg for it.
+
+numba sets its compiler up on first use, and part of that checks that scipy's BLAS can be
+imported by importing it: all of ``scipy.linalg``, about 0.2 s, a tenth of a short
+command, for a check whose answer only decides how ``np.dot`` of integer arrays is
+compiled. Here the check looks for scipy's BLAS module file instead, and still runs
+numba's check that scipy's BLAS has the integer width numba was built for. BLAS itself is
+imported, as before, by the first kernel that calls it. With a numba whose set-up differs
+from the one this expects, numba sets itself up as it always does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.machinery
+import importlib.util
+import sys
+from functools import cache
+from pathlib import Path
+
+
+@cache
+def set_up() -> None:
+    """Set numba's CPU compiler up now (once per process)."""
+    from numba.core.registry import cpu_target
+
+    with _blas_found_not_imported():
+        cpu_target.target_context.refresh()
+
+
+def scipy_blas_present() -> bool:
+    """Whether scipy's compiled BLAS module is installed (found, not imported)."""
+    scipy = importlib.util.find_spec("scipy")
+    folders = scipy.submodule_search_locations if scipy else None
+    return any(
+        Path(folder, "linalg", "cython_blas" + suffix).is_file()
+        for folder in folders or []
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES
+    )
+
+
+@contextlib.contextmanager
+def _blas_found_not_imported():
+    if "numba.np.arraymath" in sys.modules:  # set up already
+        yield
+        return
+    try:
+        from numba.np import linalg
+
+        ensure_blas, check_width = linalg.ensure_blas, linalg._check_lapack_int_width
+    except (ImportError, AttributeError):  # another numba: leave it to itself
+        yield
+        return
+
+    def found_blas() -> None:
+        if not scipy_blas_present():
+            raise ImportError("scipy's BLAS (scipy.linalg.cython_blas) is not installed")
+        check_width()
+
+    linalg.ensure_blas = found_blas  # read once, as numba.np.arraymath is imported
+    try:
+        yield
+    finally:
+        linalg.ensure_blas = ensure_blas
