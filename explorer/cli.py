@@ -6,13 +6,14 @@ command with one line on stderr that names the bad value and the fix, never a tr
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import warnings
 from pathlib import Path
 
 import click
+
+from explorer.engine.lasting import lasting_objects
 
 MAX_TABLE_ROWS = 500
 
@@ -26,20 +27,6 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from explorer.views.slicing import SliceError
 
     return ConfigError, StoreError, SliceError, SchedulerError, EmpiricsError
-
-
-@contextlib.contextmanager
-def loading():
-    """Imports a command needs, with the cyclic garbage collector paused: loading the stack
-    makes hundreds of thousands of objects, none of them garbage, and collecting them as
-    they come costs a tenth of the import time. They are then frozen (they live as long as
-    the process), so later collections do not walk them again."""
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.enable()
 
 
 def _one_line(message: str) -> str:
@@ -166,7 +153,7 @@ def solve(assignments: tuple[str, ...], model_name: str | None) -> None:
     CHOICE (underscores written as dashes). `explorer models NAME` lists a model's
     parameters, variants and presets.
     """
-    with loading():
+    with lasting_objects():  # (a command's imports live as long as it)
         import numpy as np
         import xarray as xr
 
@@ -298,7 +285,7 @@ def run(
     CONFIG may also be a store: its recorded config is run into it (with --resume, to
     finish or repair it).
     """
-    with loading():
+    with lasting_objects():
         from explorer.engine.files import normalize_url
         from explorer.engine.stored import load_source, names_a_store
         from explorer.engine.sweep import run_sweep

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from explorer.engine import ledger, store
+from explorer.engine.lasting import lasting_objects
 from explorer.engine.plan import Plan
 
 
@@ -35,10 +36,12 @@ MAX_CODES_COUNTED_IN_LOOP = 16  # one local counter per code in the loop; more: 
 
 
 def warm_kernels(plan: Plan) -> None:
-    """Compile every kernel the plan's blocks use, here rather than in racing workers."""
-    for dims, layouts in plan.groups().items():
-        names = tuple(o.name for o in layouts)
-        _kernel(plan, dims, names, _counted_in_loop(plan, dims, _counted(plan, dims, names)))
+    """Compile every kernel the plan's blocks use, here rather than in racing workers.
+    (numba's compiler set-up, on the first kernel, makes lasting objects.)"""
+    with lasting_objects():
+        for dims, layouts in plan.groups().items():
+            names = tuple(o.name for o in layouts)
+            _kernel(plan, dims, names, _counted_in_loop(plan, dims, _counted(plan, dims, names)))
 
 
 def _counted(plan: Plan, dims, outputs) -> tuple[tuple[str, int, int], ...]:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
+from explorer.engine.lasting import lasting_objects
+
 log = logging.getLogger(__name__)
 LOCAL_BATCH = 256  # tasks per local dask graph: bounds the graph, not the parallelism
 
@@ -149,6 +151,19 @@ def run_tasks(
     finally:
         for bar in bars:
             bar.close()
+
+
+def load_local_scheduler(scheduler: Scheduler) -> None:
+    """Import what a local run schedules and reports with (dask, tqdm): start-up, so a
+    caller that times the run's tasks can do it before its clock starts."""
+    with lasting_objects():
+        import dask.callbacks  # noqa: F401
+        import tqdm  # noqa: F401
+
+        if scheduler.kind == "processes":
+            import dask.multiprocessing  # noqa: F401
+        else:
+            import dask.threaded  # noqa: F401
 
 
 def _run_local(scheduler: Scheduler, function, items, shared, finished) -> None:

@@ -18,7 +18,7 @@ from explorer.engine.files import StoreError, normalize_url
 from explorer.engine.labels import CONVENTIONS, output_attrs, parameter_attrs
 from explorer.engine.ownership import State
 from explorer.engine.plan import Plan, make_plan
-from explorer.engine.run import Scheduler, connect, run_tasks
+from explorer.engine.run import Scheduler, connect, load_local_scheduler, run_tasks
 from explorer.engine.stored import grid_of, recorded_config
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,8 @@ def run_sweep(
         if todo and client is None and scheduler.kind == "threads":
             warm_kernels(plan)  # once, here, rather than in racing worker threads
         compile_s = time.perf_counter() - compile_start
+        if todo and client is None and not scheduler.remote:
+            load_local_scheduler(scheduler)  # (start-up: not part of the block phase timed next)
         started, start = _now(), time.perf_counter()
         run_tasks(
             compute_block,
