@@ -26,7 +26,6 @@ from functools import cache
 from numba import guvectorize, njit
 
 from kernels.cache import compiled
-from kernels.sobol import flipped
 
 NUMBA_TYPES = {
     "bool": "boolean",
@@ -79,7 +78,11 @@ def _compiled(sig: Signature, source: str, decorator, *args, **options):
     header = "import numpy as np\nfrom numba import prange\n\n\n"
     if decorator.__module__.startswith("numba.cuda"):
         header += "from numba import cuda\n\n\n"
-    helpers = {"flipped": flipped} if "flipped(" in source else {}
+    helpers = {}
+    if "flipped(" in source:  # (imported here: grids without Sobol' walks skip the module)
+        from kernels.sobol import flipped
+
+        helpers["flipped"] = flipped
     return compiled(sig.solver, header + source, decorator, args, options, helpers)
 
 

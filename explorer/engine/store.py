@@ -111,15 +111,9 @@ def rewrite_coordinates(url: str, plan: Plan, names) -> None:
 
 
 def _write_array(group, name: str, values: np.ndarray, dims: tuple[str, ...], attrs=None) -> None:
-    array = group.create_array(
-        name,
-        shape=values.shape,
-        dtype=values.dtype,
-        fill_value=np.nan,
-        dimension_names=dims,
-        attributes=attrs or {},
+    group.create_array(  # (with its data: one round trip to the store, not two)
+        name, data=values, fill_value=np.nan, dimension_names=dims, attributes=attrs or {}
     )
-    array[...] = values
 
 
 def _records(url: str, names) -> dict[str, tuple[int, str]]:
