@@ -21,10 +21,12 @@ from pathlib import Path
 
 @cache
 def set_up() -> None:
-    """Set numba's CPU compiler up now (once per process)."""
+    """Set numba's CPU compiler up now (once per process; under numba's compiler lock, so
+    no thread compiles meanwhile)."""
+    from numba.core.compiler_lock import global_compiler_lock
     from numba.core.registry import cpu_target
 
-    with _blas_found_not_imported():
+    with global_compiler_lock, _blas_found_not_imported():
         cpu_target.target_context.refresh()
 
 
