@@ -664,12 +664,14 @@ def check(source, json_path, quiet, workers, address, scheduler_file) -> None:
     Prints points checked, violations and a counterexample per reading, and what the
     model reports beside them (for the paper's model: where Proposition 1 read literally
     errs, by cause, and assumption breaks; for a Monte Carlo: where each hypothesis holds
-    along every axis). A complete store is read, not solved again.
+    along every axis). A complete store is read, not solved again; so is a config's own
+    store, once complete.
     """
     import json
     import time
 
-    from explorer.analysis.check import check_plan, check_report, format_check, needed_outputs
+    from explorer.analysis.check import check_plan, check_report, format_check
+    from explorer.engine.files import StoreError
     from explorer.engine.plan import make_plan
     from explorer.engine.stored import load_source, names_a_store
 
@@ -680,11 +682,14 @@ def check(source, json_path, quiet, workers, address, scheduler_file) -> None:
     plan = make_plan(config)
     stored = None
     if names_a_store(source):
-        from explorer.views.slicing import open_sweep
-
-        ds = open_sweep(source)
-        if ds.attrs["complete"] and set(needed_outputs(plan)) <= set(ds.data_vars):
-            stored = ds
+        stored = _complete_store(source, plan)
+    elif names_a_store(config.store):
+        try:  # a config's own store, complete and made by it, is read like that store
+            stored = _complete_store(config.store, plan, config.digest())
+        except StoreError:  # not a store: solve
+            pass
+        if stored is not None:
+            click.echo(f"Reading {config.store}, the complete store this config made.", err=True)
     start = time.perf_counter()
     result = check_plan(plan, scheduler, progress=None if quiet else "checking", stored=stored)
     report = check_report(plan, result, time.perf_counter() - start)
@@ -694,6 +699,18 @@ def check(source, json_path, quiet, workers, address, scheduler_file) -> None:
 
         Path(json_path).write_text(json.dumps({"source": source, **report}, indent=2))
         click.echo(f"wrote {json_path}")
+
+
+def _complete_store(url: str, plan, digest: str | None = None):
+    """The store at ``url`` if it is complete, holds what checking ``plan`` reads and (with
+    ``digest``) was made by that config; else None."""
+    from explorer.analysis.check import needed_outputs
+    from explorer.views.slicing import open_sweep
+
+    ds = open_sweep(url)
+    if not ds.attrs["complete"] or not set(needed_outputs(plan)) <= set(ds.data_vars):
+        return None
+    return ds if digest is None or ds.attrs.get("config_hash") == digest else None
 
 
 @main.command()

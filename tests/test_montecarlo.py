@@ -195,20 +195,26 @@ def test_check_reads_a_complete_store_rather_than_solving_again(tmp_path):
 def test_the_pilot_config_runs_end_to_end_at_a_tiny_size(tmp_path):
     raw = tomllib.loads(PILOT_CONFIG.read_text())
     raw["fixed"] |= {"leaders": 30, "partners": 8, "replicates": 4}
+    url = str(tmp_path / "pilot.zarr")
+    raw["store"] = url
     config = tmp_path / "pilot.toml"
     config.write_text(tomli_w.dumps(raw))
-    url = str(tmp_path / "pilot.zarr")
 
-    def explorer(*args):
+    def explorer(*args, said=""):
         done = subprocess.run(
             [sys.executable, "-m", "explorer", *args], capture_output=True, text=True
         )
         assert done.returncode == 0, done.stderr
+        assert said in done.stderr
         return done.stdout
 
-    assert "the store is complete" in explorer("run", str(config), "--store", url, "--quiet")
+    assert "the store is complete" in explorer("run", str(config), "--quiet")
     checked = explorer("check", url, "--quiet")
     assert "Hypothesis 3" in checked and "holds by rho: 0.2:" in checked
+    # the config's own complete store is read, not the Monte Carlo run again (the first
+    # line says how long the check took)
+    again = explorer("check", str(config), "--quiet", said="the complete store this config made")
+    assert again.splitlines()[1:] == checked.splitlines()[1:]
     assert "supported" in explorer("info", url)
     explorer(
         "plot",
