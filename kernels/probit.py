@@ -149,14 +149,15 @@ def _normal_quantile(p):
 @njit(nogil=True, cache=True)
 def _intercept_start(X, y, current):
     """Without a warm start: a constant column's coefficient at the base rate's
-    quantile (one or two Newton steps fewer than from zeros)."""
+    quantile (one or two Newton steps fewer than from zeros). Returns the index this
+    gives every observation (0 without such a column)."""
     n = X.shape[1]
     share = 0.0
     for i in range(n):
         share += y[i]
     share /= n
     if not 0.0 < share < 1.0:
-        return
+        return 0.0
     for j in range(X.shape[0]):
         row = X[j]
         constant = row[0] != 0.0
@@ -166,7 +167,8 @@ def _intercept_start(X, y, current):
                 break
         if constant:
             current[j] = _normal_quantile(share) / row[0]
-            return
+            return current[j] * row[0]
+    return 0.0
 
 
 @njit(nogil=True, cache=True)
@@ -265,6 +267,32 @@ def exp_powers(scratch, n):
         bits[i] = (bits[i] - SHIFTER_BITS + 1023) << 52
 
 
+@njit(inline="always")
+def _log_of_product(values):
+    """The sum of the logs of ``values``, each at least Phi(-10): one logarithm per
+    product of PRODUCT of them (none underflows), four products at a time so that their
+    multiplications overlap."""
+    n = values.shape[0]
+    block = 4 * PRODUCT
+    whole = n - n % block
+    total = 0.0
+    for start in range(0, whole, block):
+        chunk = values[start : start + block]
+        p0 = p1 = p2 = p3 = 1.0
+        for r in range(0, block, 4):
+            p0 *= chunk[r]
+            p1 *= chunk[r + 1]
+            p2 *= chunk[r + 2]
+            p3 *= chunk[r + 3]
+        total += math.log(p0) + math.log(p1) + math.log(p2) + math.log(p3)
+    for start in range(whole, n, PRODUCT):
+        product = 1.0
+        for i in range(start, min(start + PRODUCT, n)):
+            product *= values[i]
+        total += math.log(product)
+    return total
+
+
 @njit(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
 def _normal_terms(sign, eta, lam, weight, scratch):
     """log L and the number of observations fitted exactly (beyond SEPARATED_INDEX on
@@ -277,9 +305,11 @@ def _normal_terms(sign, eta, lam, weight, scratch):
         t = t if t > -10.0 else -10.0
         exp_split(-0.5 * t * t, lam, scratch, i)
     exp_powers(scratch, n)
+    separated = 0
     for i in range(n):
-        t = sign[i] * eta[i]
-        t = t if t > -10.0 else -10.0
+        exact = sign[i] * eta[i]
+        separated += exact > SEPARATED_INDEX
+        t = exact if exact > -10.0 else -10.0
         gauss = lam[i] * scratch[i]  # exp(-t^2 / 2)
         x = t * SQRT_HALF
         inner = x if x < 1.0 else 1.0
@@ -293,18 +323,8 @@ def _normal_terms(sign, eta, lam, weight, scratch):
         mills = gauss * INV_SQRT_2PI / cdf
         lam[i] = sign[i] * mills
         weight[i] = mills * (mills + t)
-        scratch[i] = cdf
-    # log L as the logs of products of PRODUCT probabilities (each at least Phi(-10), so
-    # no product underflows): one logarithm per PRODUCT observations.
-    ll = 0.0
-    separated = 0
-    for start in range(0, n, PRODUCT):
-        product = 1.0
-        for i in range(start, min(start + PRODUCT, n)):
-            t = sign[i] * eta[i]
-            product *= scratch[i] if t > -10.0 else 1.0
-            separated += t > SEPARATED_INDEX
-        ll += math.log(product)
+        scratch[i] = cdf if exact > -10.0 else 1.0  # (counted exactly below)
+    ll = _log_of_product(scratch)
     for i in range(n):
         t = sign[i] * eta[i]
         if t <= -10.0:
@@ -315,51 +335,153 @@ def _normal_terms(sign, eta, lam, weight, scratch):
     return ll, separated
 
 
+@njit(inline="always")
+def _store(info, p, q, r, with_p, with_q):
+    info[p, r] = info[r, p] = with_p
+    info[q, r] = info[r, q] = with_q
+
+
+@njit(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
+def _score_and_information(X, keep, lam, weight, u, v, grad, info):
+    """The gradient X'lam and the information X'WX of the kept columns. Columns go in
+    pairs (p, q): their weighted rows (into ``u`` and ``v``, n long each) meet up to four
+    other rows per sweep, eight sums from six loads a step, eight accumulators and
+    six loaded vectors being what the registers hold."""
+    m = keep.shape[0]
+    n = X.shape[1]
+    for p in range(0, m, 2):
+        q = min(p + 1, m - 1)  # an odd last column pairs with itself
+        row_p, row_q = X[keep[p]], X[keep[q]]
+        grad_p = grad_q = 0.0
+        for i in range(n):
+            grad_p += lam[i] * row_p[i]
+            grad_q += lam[i] * row_q[i]
+            u[i] = weight[i] * row_p[i]
+            v[i] = weight[i] * row_q[i]
+        grad[p] = grad_p
+        grad[q] = grad_q
+        r = 0
+        while r <= q:  # rows 0..q against both
+            if q - r >= 3:
+                a, b, c, d = X[keep[r]], X[keep[r + 1]], X[keep[r + 2]], X[keep[r + 3]]
+                ua = ub = uc = ud = va = vb = vc = vd = 0.0
+                for i in range(n):
+                    e, f = u[i], v[i]
+                    ua += e * a[i]
+                    ub += e * b[i]
+                    uc += e * c[i]
+                    ud += e * d[i]
+                    va += f * a[i]
+                    vb += f * b[i]
+                    vc += f * c[i]
+                    vd += f * d[i]
+                _store(info, p, q, r, ua, va)
+                _store(info, p, q, r + 1, ub, vb)
+                _store(info, p, q, r + 2, uc, vc)
+                _store(info, p, q, r + 3, ud, vd)
+                r += 4
+            elif q - r >= 1:
+                a, b = X[keep[r]], X[keep[r + 1]]
+                ua = ub = va = vb = 0.0
+                for i in range(n):
+                    e, f = u[i], v[i]
+                    ua += e * a[i]
+                    ub += e * b[i]
+                    va += f * a[i]
+                    vb += f * b[i]
+                _store(info, p, q, r, ua, va)
+                _store(info, p, q, r + 1, ub, vb)
+                r += 2
+            else:
+                a = X[keep[r]]
+                ua = va = 0.0
+                for i in range(n):
+                    ua += u[i] * a[i]
+                    va += v[i] * a[i]
+                _store(info, p, q, r, ua, va)
+                r += 1
+
+
+@njit(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
+def _index(X, keep, beta, eta):
+    """eta = X'beta over the kept columns, four rows per sweep (a quarter of the loads
+    and stores of eta)."""
+    n = X.shape[1]
+    m = keep.shape[0]
+    for i in range(n):
+        eta[i] = 0.0
+    p = 0
+    while p + 4 <= m:
+        a, b, c, d = X[keep[p]], X[keep[p + 1]], X[keep[p + 2]], X[keep[p + 3]]
+        ba, bb = beta[keep[p]], beta[keep[p + 1]]
+        bc, bd = beta[keep[p + 2]], beta[keep[p + 3]]
+        for i in range(n):
+            eta[i] += ba * a[i] + bb * b[i] + bc * c[i] + bd * d[i]
+        p += 4
+    for rest in range(p, m):
+        row = X[keep[rest]]
+        b = beta[keep[rest]]
+        for i in range(n):
+            eta[i] += b * row[i]
+
+
 @njit(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
 def _pass(X, sign, keep, beta, eta, lam, weight, scratch, grad, info):
     """One pass over the observations at ``beta``: index, log likelihood, inverse Mills
     ratios, gradient and information (minus the Hessian). Returns the log likelihood and
     how many observations are fitted exactly."""
+    _index(X, keep, beta, eta)
+    ll, separated = _normal_terms(sign, eta, lam, weight, scratch)
+    _score_and_information(X, keep, lam, weight, eta, scratch, grad, info)
+    return ll, separated
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def _constant_index_pass(X, sign, keep, index, eta, lam, weight, scratch, grad, info):
+    """``_pass`` where every observation's index is ``index`` (a cold start: zeros, or a
+    constant column at the base rate's quantile): the normal terms take two values, so
+    they are worked out twice rather than once per observation."""
+    n = X.shape[1]
+    events = 0
+    for i in range(n):
+        events += sign[i] > 0.0
+    ll = events * log_ndtr(index) + (n - events) * log_ndtr(-index)
+    separated = (events if index > SEPARATED_INDEX else 0) + (
+        n - events if -index > SEPARATED_INDEX else 0
+    )
+    mills_event = inverse_mills(index)
+    mills_none = inverse_mills(-index)
+    weight_event = mills_event * (mills_event + index)
+    weight_none = mills_none * (mills_none - index)
+    for i in range(n):
+        event = sign[i] > 0.0
+        lam[i] = mills_event if event else -mills_none
+        weight[i] = weight_event if event else weight_none
+    _score_and_information(X, keep, lam, weight, eta, scratch, grad, info)
+    return ll, separated
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def _cluster_scores(X, keep, lam, groups, n_groups):
+    """Each cluster's score, (kept columns, clusters): two columns per sweep, which
+    halves the reads of the codes and the Mills ratios."""
     m = keep.shape[0]
     n = X.shape[1]
-    for i in range(n):
-        eta[i] = 0.0
-    for p in range(m):
-        b = beta[keep[p]]
-        row = X[keep[p]]
+    scores = np.zeros((m, n_groups))
+    p = 0
+    while p + 2 <= m:
+        a, b = X[keep[p]], X[keep[p + 1]]
+        to_a, to_b = scores[p], scores[p + 1]
         for i in range(n):
-            eta[i] += b * row[i]
-    ll, separated = _normal_terms(sign, eta, lam, weight, scratch)
-    for p in range(m):
-        row = X[keep[p]]
-        s = 0.0
+            g = groups[i]
+            to_a[g] += lam[i] * a[i]
+            to_b[g] += lam[i] * b[i]
+        p += 2
+    if p < m:
+        a, to_a = X[keep[p]], scores[p]
         for i in range(n):
-            s += lam[i] * row[i]
-        grad[p] = s
-        for i in range(n):
-            eta[i] = weight[i] * row[i]  # eta is free until the next pass
-        r = 0
-        while r + 4 <= p + 1:  # four entries per sweep: a quarter of the loads of eta
-            a, b, c, d = X[keep[r]], X[keep[r + 1]], X[keep[r + 2]], X[keep[r + 3]]
-            sa = sb = sc = sd = 0.0
-            for i in range(n):
-                e = eta[i]
-                sa += e * a[i]
-                sb += e * b[i]
-                sc += e * c[i]
-                sd += e * d[i]
-            info[p, r] = info[r, p] = sa
-            info[p, r + 1] = info[r + 1, p] = sb
-            info[p, r + 2] = info[r + 2, p] = sc
-            info[p, r + 3] = info[r + 3, p] = sd
-            r += 4
-        for rest in range(r, p + 1):
-            other = X[keep[rest]]
-            s = 0.0
-            for i in range(n):
-                s += eta[i] * other[i]
-            info[p, rest] = info[rest, p] = s
-    return ll, separated
+            to_a[groups[i]] += lam[i] * a[i]
+    return scores
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
@@ -381,8 +503,7 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
         if not math.isnan(start[j]):
             current[j] = start[j]
             warm = True
-    if not warm:
-        _intercept_start(X, y, current)
+    index = 0.0 if warm else _intercept_start(X, y, current)
     eta = np.empty(n)
     lam = np.empty(n)
     weight = np.empty(n)
@@ -392,7 +513,12 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
     chol = np.zeros((k, k))
     step = np.empty(k)
     trial = np.empty(k)
-    ll, separated = _pass(X, sign, every, current, eta, lam, weight, scratch, grad, info)
+    if warm:
+        ll, separated = _pass(X, sign, every, current, eta, lam, weight, scratch, grad, info)
+    else:
+        ll, separated = _constant_index_pass(
+            X, sign, every, index, eta, lam, weight, scratch, grad, info
+        )
     keep = _independent(info, k)
     m = keep.shape[0]
     if m < k:  # aliased columns: drop them and start again without them
@@ -477,19 +603,14 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
                 cov[keep[p], keep[r]] = inverse[p, r]
         return ll, iterations, flags
     # Cluster-robust sandwich: inverse (sum_g s_g s_g') inverse, s_g a cluster's score.
-    scores = np.zeros((n_groups, m))
+    scores = _cluster_scores(X, keep, lam, groups, n_groups)
+    meat = np.empty((m, m))
     for p in range(m):
-        row = X[keep[p]]
-        for i in range(n):
-            scores[groups[i], p] += lam[i] * row[i]
-    meat = np.zeros((m, m))
-    for g in range(n_groups):
-        for p in range(m):
-            for r in range(p + 1):
-                meat[p, r] += scores[g, p] * scores[g, r]
-    for p in range(m):
-        for r in range(p):
-            meat[r, p] = meat[p, r]
+        for r in range(p + 1):
+            s = 0.0
+            for g in range(n_groups):
+                s += scores[p, g] * scores[r, g]
+            meat[p, r] = meat[r, p] = s
     adjust = 1.0
     if factor != 2 and n_groups > 1:
         adjust = n_groups / (n_groups - 1.0)
@@ -544,17 +665,64 @@ class ProbitFit:
     clusters: np.ndarray  # 0: model-based covariance
 
 
-def cluster_codes(groups, n: int) -> tuple[np.ndarray, int]:
-    """Cluster labels of any kind as codes 0..G-1 in sorted label order, and G (0 without
-    clusters). Small non-negative integers (leader ids) are counted, not sorted."""
+@njit(nogil=True, cache=True)
+def _count_codes(labels, codes):
+    """Small non-negative integer labels as codes 0..G-1 in label order; returns G."""
+    present = np.zeros(labels.max() + 1, dtype=np.int64)
+    for label in labels:
+        present[label] = 1
+    total = 0
+    for label in range(present.shape[0]):
+        if present[label]:
+            present[label] = total
+            total += 1
+    for i in range(labels.shape[0]):
+        codes[i] = present[labels[i]]
+    return total
+
+
+def cluster_codes(groups, n: int, out=None) -> tuple[np.ndarray, int]:
+    """Cluster labels of any kind as codes 0..G-1 in sorted label order (into ``out`` if
+    given), and G (0 without clusters). Small non-negative integers (leader ids) are
+    counted, not sorted."""
+    codes = np.empty(n, dtype=np.int64) if out is None else out
     if groups is None:
-        return np.zeros(n, dtype=np.int64), 0
+        codes[:] = 0
+        return codes, 0
     labels = np.asarray(groups).ravel()
+    if labels.size != n:
+        raise ValueError(f"{labels.size} cluster labels for {n} observations: give one each")
     if labels.dtype.kind in "iu" and labels.size and 0 <= labels.min() and labels.max() < 4 * n:
-        present = np.bincount(labels) > 0
-        return (np.cumsum(present) - 1)[labels].astype(np.int64), int(present.sum())
-    names, codes = np.unique(labels, return_inverse=True)
-    return codes.astype(np.int64).ravel(), len(names)
+        return codes, _count_codes(labels.astype(np.int64, copy=False), codes)
+    names, inverse = np.unique(labels, return_inverse=True)
+    codes[:] = inverse.ravel()
+    return codes, len(names)
+
+
+@njit(nogil=True, cache=True)
+def _transpose_into(design, out):
+    """``out`` (k, n) = ``design`` (n, k) transposed: numpy's strided copy of a narrow
+    matrix is several times slower."""
+    n, k = design.shape
+    for i in range(n):
+        for j in range(k):
+            out[j, i] = design[i, j]
+
+
+def column_major(X, out=None) -> np.ndarray:
+    """The (k, n) design the kernels take, from an (n, k) one: a Fortran-ordered float
+    ``X`` as a view, anything else copied (into ``out`` if given)."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"a design is a 2-d (observations, terms) array, not {X.ndim}-d")
+    if out is None and X.flags.f_contiguous:
+        return X.T
+    if out is None:
+        out = np.empty((X.shape[1], X.shape[0]))
+    elif out.shape != X.shape[::-1]:
+        raise ValueError(f"a design of shape {X.shape} where ({out.shape[1]}, {out.shape[0]}) fits")
+    _transpose_into(X, out)
+    return out
 
 
 def _factor_code(factor: str) -> int:
@@ -566,7 +734,7 @@ def _factor_code(factor: str) -> int:
 def fit(X, y, groups=None, *, factor="stata", start=None, tol=1e-8, max_iter=50) -> ProbitFit:
     """Fit ``y`` (n, 0/1) on ``X`` (n, k), clustered by ``groups`` (any labels; None:
     model-based covariance). A Fortran-ordered ``X`` is used without a copy."""
-    design = np.asfortranarray(X, dtype=np.float64).T
+    design = column_major(X)
     outcome = np.ascontiguousarray(y, dtype=np.float64)
     codes, clusters = cluster_codes(groups, len(outcome))
     k = design.shape[0]
@@ -599,10 +767,9 @@ def fit_batch(
     codes = np.empty(bounds[-1], dtype=np.int64)
     clusters = np.zeros(len(sizes), dtype=np.int64)
     for d, design in enumerate(designs):
-        X[k * bounds[d] : k * bounds[d + 1]] = np.asarray(design, dtype=np.float64).T.ravel()
-        codes[bounds[d] : bounds[d + 1]], clusters[d] = cluster_codes(
-            None if groups is None else groups[d], sizes[d]
-        )
+        lo, hi = bounds[d], bounds[d + 1]
+        column_major(design, out=X[k * lo : k * hi].reshape(k, hi - lo))
+        _, clusters[d] = cluster_codes(None if groups is None else groups[d], hi - lo, codes[lo:hi])
     y = np.concatenate([np.asarray(o, dtype=np.float64) for o in outcomes])
     warm = np.full((len(sizes), k), np.nan)
     if starts is not None:

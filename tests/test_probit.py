@@ -90,6 +90,29 @@ def test_one_fit_the_batch_and_the_thread_count_give_the_same_numbers(paper_shap
         assert one.loglik == spread.loglik[d]
 
 
+def test_cluster_labels_of_any_kind_get_the_same_codes_and_a_wrong_count_is_refused():
+    leaders = np.array([7, 3, 3, 12, 7, 0, 12])
+    expected = np.unique(leaders, return_inverse=True)[1]
+    for labels in (leaders, leaders.astype(np.uint16), leaders.astype(float)):
+        codes, count = probit.cluster_codes(labels, len(leaders))
+        assert count == 4 and np.array_equal(codes, expected)
+    with pytest.raises(ValueError, match="6 cluster labels for 7 observations"):
+        probit.cluster_codes(leaders[:6], len(leaders))
+
+
+def test_a_design_in_either_memory_order_fits_the_same():
+    X, y, g = dataset(4, n=900, k=5)
+    assert np.array_equal(probit.column_major(X), X.T)
+    by_columns_in_memory = np.asfortranarray(X)
+    assert np.shares_memory(probit.column_major(by_columns_in_memory), by_columns_in_memory)
+    by_rows = probit.fit(np.ascontiguousarray(X), y, g)
+    by_columns = probit.fit(np.asfortranarray(X), y, g)
+    assert np.array_equal(by_rows.beta, by_columns.beta)
+    assert np.array_equal(by_rows.cov, by_columns.cov)
+    with pytest.raises(ValueError, match="design of shape"):
+        probit.column_major(X, out=np.empty((4, 900)))
+
+
 def test_model_based_covariance_without_clusters_matches_statsmodels():
     X, y, _ = dataset(3)
     ours = probit.fit(X, y)
