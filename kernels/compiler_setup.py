@@ -3,10 +3,11 @@
 numba sets its compiler up on first use, and part of that checks that scipy's BLAS can be
 imported by importing it: all of ``scipy.linalg``, about 0.2 s, a tenth of a short
 command, for a check whose answer only decides whether ``np.correlate`` and
-``np.convolve`` of floats call BLAS. Here the check looks for scipy's BLAS module file instead, and still runs
-numba's check that scipy's BLAS has the integer width numba was built for. BLAS itself is
-imported, as before, by the first kernel that calls it. With a numba whose set-up differs
-from the one this expects, numba sets itself up as it always does.
+``np.convolve`` of floats call BLAS. Here the check looks for scipy's BLAS module file
+instead, and still runs numba's check that scipy's BLAS has the integer width numba was
+built for. BLAS itself is imported, as before, by the first kernel that calls it. With a
+numba whose set-up differs from the one this expects, numba sets itself up as it always
+does.
 """
 
 from __future__ import annotations

@@ -127,6 +127,63 @@ def average_effect(b, at, js, contig, rp, density, scratch):
     return (b[1] + b[3] * at) * total * 0.3989422804014327 / n
 
 
+ME_STEP = ME_AT[1] - ME_AT[0]
+# average_effects relies on these: five values, evenly spaced.
+assert len(ME_AT) == 5 and all(abs(v - ME_AT[0] - j * ME_STEP) < 1e-12 for j, v in enumerate(ME_AT))
+SAFE_INDEX, SAFE_STEP = 30.0, 10.0  # where every exponent below stays within +-708
+
+
+@njit(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
+def average_effects(b, js, contig, rp, out, work):
+    """``average_effect`` at every ME_AT into ``out``, with three exponentials an
+    observation instead of one per value: the values are evenly spaced, so with the index
+    a + v h at the v-th, phi's factor exp(-(a + v h)^2 / 2) follows from the one before
+    times exp(-h a - h^2 / 2) exp(-h^2)^v. ``work``: six rows as long as the data.
+    Coefficients that put some index beyond SAFE_INDEX (or its step beyond SAFE_STEP)
+    take one exponential per value instead, where no factor can overflow."""
+    n = js.shape[0]
+    widest, steepest = 0.0, 0.0
+    for i in range(n):
+        a = b[0] + b[1] * js[i] + (b[2] + b[3] * js[i]) * ME_AT[0] + b[4] * contig[i] + b[5] * rp[i]
+        widest = max(widest, abs(a))
+        steepest = max(steepest, abs((b[2] + b[3] * js[i]) * ME_STEP))
+    if not (widest <= SAFE_INDEX and steepest <= SAFE_STEP):
+        for v in range(len(ME_AT)):
+            out[v] = average_effect(b, ME_AT[v], js, contig, rp, work[0, :n], work[1, :n])
+        return
+    first, first_power = work[0, :n], work[1, :n]
+    ratio, ratio_power = work[2, :n], work[3, :n]
+    growth, growth_power = work[4, :n], work[5, :n]
+    for i in range(n):
+        a = b[0] + b[1] * js[i] + (b[2] + b[3] * js[i]) * ME_AT[0] + b[4] * contig[i] + b[5] * rp[i]
+        h = (b[2] + b[3] * js[i]) * ME_STEP
+        exp_split(-0.5 * a * a, first, first_power, i)
+        exp_split(-h * a - 0.5 * h * h, ratio, ratio_power, i)
+        exp_split(-h * h, growth, growth_power, i)
+    exp_powers(first_power, n)
+    exp_powers(ratio_power, n)
+    exp_powers(growth_power, n)
+    t0 = t1 = t2 = t3 = t4 = 0.0
+    for i in range(n):
+        d = first[i] * first_power[i]
+        r = ratio[i] * ratio_power[i]
+        g = growth[i] * growth_power[i]
+        t0 += d
+        d *= r
+        t1 += d
+        r *= g
+        d *= r
+        t2 += d
+        r *= g
+        d *= r
+        t3 += d
+        r *= g
+        d *= r
+        t4 += d
+    for v, total in enumerate((t0, t1, t2, t3, t4)):
+        out[v] = (b[1] + b[3] * ME_AT[v]) * total * 0.3989422804014327 / n
+
+
 @njit(nogil=True, cache=True)
 def normal_pdf(z):
     return math.exp(-0.5 * z * z) * 0.3989422804014327
@@ -318,7 +375,8 @@ def replicate_solver(
         leader_alpha = np.empty(most)
         leader_theta = np.empty(most)
         dyad_p_lp = np.empty(most)
-        work = np.empty((2, most))
+        work = np.empty((6, most))
+        effects = np.empty(n_me)
         far_center = math.exp(cost_location)  # P's typical cost, and a contiguous P's
         near_center = math.exp(cost_location - contiguity_effect)
         start1 = np.full(5, np.nan)
@@ -453,14 +511,13 @@ def replicate_solver(
             est[PD, r], se[PD, r] = beta1[2], math.sqrt(cov1[2, 2])
             for t, j in ((T2_JS, 1), (T2_PD, 2), (INTERACTION, 3)):
                 est[t, r], se[t, r] = beta2[j], math.sqrt(cov2[j, j])
+            average_effects(beta2, js[:n], contig[:n], rp[:n], effects, work)
             for v in range(n_me):
                 at = me_at[v]
                 slope = beta2[1] + beta2[3] * at
                 var = cov2[1, 1] + 2.0 * at * cov2[1, 3] + at * at * cov2[3, 3]
                 me_neg[v, r] = 1.0 if slope / math.sqrt(var) < -Z975 else 0.0
-                me[v, r] = average_effect(
-                    beta2, at, js[:n], contig[:n], rp[:n], work[0, :n], work[1, :n]
-                )
+                me[v, r] = effects[v]
         if dropped:
             flags |= INVALID_DYADS
         for t in range(len(FOCAL)):

@@ -249,9 +249,11 @@ EXP_TAYLOR = tuple(1.0 / math.factorial(j) for j in range(13, -1, -1))
 
 @njit(inline="always")
 def exp_split(y, out, scratch, i):
-    """exp(y), y <= 0, as two factors by loops that vectorize: the polynomial part goes to
-    ``out[i]``; ``scratch[i]`` holds the power of two, once ``exp_powers`` has run."""
+    """exp(y), y clamped to [-708, 708], as two factors by loops that vectorize: the
+    polynomial part goes to ``out[i]``; ``scratch[i]`` holds the power of two, once
+    ``exp_powers`` has run."""
     y = y if y > -708.0 else -708.0
+    y = y if y < 708.0 else 708.0
     shifted = y * LOG2E + SHIFTER
     whole = shifted - SHIFTER
     r = (y - whole * LN2_HI) - whole * LN2_LO

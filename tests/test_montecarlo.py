@@ -282,3 +282,22 @@ def test_figure_4_takes_the_correlations_of_a_store_point(tmp_path):
     half = 1.959963984540054 * np.sqrt(s1**2 + 2 * x * r * s1 * s3 + x**2 * s3**2)
     np.testing.assert_allclose(ds["delta_high"] - ds["effect"], half, rtol=1e-3)
     assert ds.attrs["provenance"] == "simulated" and "kappa=1" in ds.attrs["assumptions"][0]
+
+
+@pytest.mark.parametrize("scale", [1.0, 40.0])
+def test_average_marginal_effects_equal_a_direct_mean_of_normal_densities(scale):
+    """All five values at once (a recurrence between evenly spaced values), and at
+    coefficients large enough to need the one-exponential-per-value route, against
+    scipy's density averaged directly."""
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(3)
+    n = 997
+    js, contig, rp = rng.uniform(size=n), (rng.uniform(size=n) < 0.15) * 1.0, rng.uniform(size=n)
+    b = scale * np.array([-1.2, 0.11, 0.04, -0.46, 0.3, -0.2])
+    out = np.empty(len(mc.ME_AT))
+    mc.average_effects(b, js, contig, rp, out, np.empty((6, n)))
+    for v, at in enumerate(mc.ME_AT):
+        index = b[0] + b[1] * js + (b[2] + b[3] * js) * at + b[4] * contig + b[5] * rp
+        direct = (b[1] + b[3] * at) * norm.pdf(index).mean()
+        assert out[v] == pytest.approx(direct, rel=1e-12, abs=1e-300)
