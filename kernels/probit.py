@@ -618,11 +618,18 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
         adjust = n_groups / (n_groups - 1.0)
         if factor == 1:
             adjust *= (n - 1.0) / (n - m)
-    half = inverse @ meat
-    sandwich = half @ inverse
+    # inverse meat inverse, in loops: BLAS on a k x k product costs more than it does
+    half = np.zeros((m, m))
+    for p in range(m):
+        for q in range(m):
+            for r in range(m):
+                half[p, r] += inverse[p, q] * meat[q, r]
     for p in range(m):
         for r in range(m):
-            cov[keep[p], keep[r]] = adjust * sandwich[p, r]
+            total = 0.0
+            for q in range(m):
+                total += half[p, q] * inverse[q, r]
+            cov[keep[p], keep[r]] = adjust * total
     return ll, iterations, flags
 
 
