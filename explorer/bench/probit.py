@@ -2,11 +2,11 @@
 ``Probit(...).fit()`` on the same seeded datasets, side by side in one run.
 
 Each shape (N observations, k terms, clusters of about 45 dyads as the paper's 148
-leaders) gets a set of datasets; every repeat times, in turn: statsmodels in a child
-process whose BLAS is held to one thread (one core each), statsmodels in a child process
-with its default threads, and the numba estimator's batched call on one and on all of
-numba's threads in this process. All compute leader-clustered covariances. Rates are
-medians over the repeats with min-max.
+leaders) gets a set of datasets; every repeat times, in turn, each in a fresh child
+process: statsmodels with its BLAS held to one thread (one core each), statsmodels with
+its default threads, and the numba estimator's batched call on one and on all of numba's
+threads. All compute leader-clustered covariances. Rates are medians over the repeats
+with min-max.
 """
 
 from __future__ import annotations
@@ -41,7 +41,10 @@ def dataset(n: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     X = np.column_stack([np.ones(n), rng.normal(size=(n, k - 1))])
     beta = rng.normal(scale=0.3 / np.sqrt(k), size=k)
     beta[0] = -1.7
-    latent = X @ beta + rng.normal(size=n) + 0.3 * rng.normal(size=groups.max() + 1)[groups]
+    # (X * beta).sum rather than X @ beta: BLAS threads left spinning after a product
+    # would compete with the numba runs timed next (halving the 2-thread rates here).
+    index = (X * beta).sum(axis=1)
+    latent = index + rng.normal(size=n) + 0.3 * rng.normal(size=groups.max() + 1)[groups]
     return X, (latent > 0).astype(float), groups
 
 
@@ -77,29 +80,32 @@ def time_statsmodels(shapes, counts) -> list[float]:
     return seconds
 
 
-def _statsmodels_apart(shapes, counts, one_thread: bool) -> list[float]:
-    """statsmodels' timings from a child process (with its BLAS on one thread, or as it
-    comes), so that no BLAS threads of its own are left spinning beside the numba runs."""
+def _apart(function: str, *args, env: dict | None = None):
+    """``function``(*args) of this module in a child process (one per method and repeat:
+    a long-lived process's memory, once fragmented by the others, slowed one method's
+    passes by half here), its result as JSON."""
     code = (
-        "import json, sys; from explorer.bench.probit import time_statsmodels; "
-        "a = json.loads(sys.argv[1]); print(json.dumps(time_statsmodels(*a)))"
+        f"import json, sys; from explorer.bench.probit import {function}; "
+        f"print(json.dumps({function}(*json.loads(sys.argv[1]))))"
     )
-    env = {**os.environ, **(ONE_THREAD if one_thread else {})}
     done = subprocess.run(
-        [sys.executable, "-c", code, json.dumps([shapes, counts])],
+        [sys.executable, "-c", code, json.dumps(args)],
         capture_output=True,
         text=True,
-        env=env,
+        env={**os.environ, **(env or {})},
         check=True,
     )
     return json.loads(done.stdout)
 
 
 def time_numba(shapes, counts, threads: int) -> list[float]:
+    """Seconds per shape to fit all its datasets with the numba estimator's batched call
+    on ``threads`` threads (after loading the compiled kernel)."""
     import numba
 
     from kernels import probit
 
+    probit.fit_batch(*zip(*datasets_for(500, 3, 2), strict=True))
     before = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
@@ -144,15 +150,15 @@ def run_probit_bench(quick: bool = False, repeat: int = 5, shapes=None, show=pri
     shapes = [tuple(s) for s in (shapes or (QUICK_SHAPES if quick else FULL_SHAPES))]
     counts = [count_for(n, k, quick) for n, k in shapes]
     threads = numba.config.NUMBA_NUM_THREADS
-    # Compile (or load) the kernel before anything is timed (statsmodels warms up in
-    # its own process: time_statsmodels fits each shape's datasets after importing).
+    # Compile the kernel once, here, so that each child only loads it (untimed, as
+    # time_statsmodels warms statsmodels up).
     probit.fit_batch(*zip(*datasets_for(500, 3, 2), strict=True))
     runs = {m: [] for m in METHODS}
     for r in range(repeat):
-        runs[METHODS[0]].append(_statsmodels_apart(shapes, counts, one_thread=True))
-        runs[METHODS[1]].append(_statsmodels_apart(shapes, counts, one_thread=False))
-        runs[METHODS[2]].append(time_numba(shapes, counts, 1))
-        runs[METHODS[3]].append(time_numba(shapes, counts, threads))
+        runs[METHODS[0]].append(_apart("time_statsmodels", shapes, counts, env=ONE_THREAD))
+        runs[METHODS[1]].append(_apart("time_statsmodels", shapes, counts))
+        runs[METHODS[2]].append(_apart("time_numba", shapes, counts, 1))
+        runs[METHODS[3]].append(_apart("time_numba", shapes, counts, threads))
         show(f"  probit repeat {r + 1}/{repeat} done")
     rows = []
     for i, ((n, k), count) in enumerate(zip(shapes, counts, strict=True)):
