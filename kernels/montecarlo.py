@@ -367,7 +367,6 @@ def replicate_solver(
         # One replicate's dyads, kept ones first (observed covariates and truth)
         js = np.empty(most)
         pd = np.empty(most)
-        pd_true = np.empty(most)
         contig = np.empty(most)
         rp = np.empty(most)
         y = np.empty(most)
@@ -436,14 +435,14 @@ def replicate_solver(
                         best = max(best, result[5])
                     js[n] = observed
                     pd[n] = min(max(seen_pd, 0.0), 2.0)
-                    pd_true[n] = divergence
                     contig[n] = near
                     rp[n] = power
                     y[n] = 1.0 if joins else 0.0
                     group[n] = groups
-                    leader_alpha[n] = alpha
-                    leader_theta[n] = theta
-                    dyad_p_lp[n] = p_lp
+                    if r == 0:  # (for the model's own effect, below)
+                        leader_alpha[n] = alpha
+                        leader_theta[n] = theta
+                        dyad_p_lp[n] = p_lp
                     n += 1
                 # An initiator is in the data only if she starts the crisis.
                 if (

@@ -81,7 +81,9 @@ def uniform(s):
     return np.float64(next_bits(s) >> np.uint64(11)) * TO_UNIT
 
 
-@njit(nogil=True, cache=True)
+# The rejection paths are inlined too: a call to them, even one rarely taken, made every
+# normal draw three times slower (20 ns against 7 ns here).
+@njit(inline="always")
 def _normal_tail(s, negative):
     while True:
         x = math.log(1.0 - uniform(s)) / TAIL
@@ -90,7 +92,7 @@ def _normal_tail(s, negative):
             return x - TAIL if negative else TAIL - x
 
 
-@njit(nogil=True, cache=True)
+@njit(inline="always")
 def _normal_slow(s, u, layer):
     """The rare draws outside a layer's core rectangle (about 1 in 100)."""
     if layer == 0:
