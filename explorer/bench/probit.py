@@ -81,9 +81,9 @@ def time_statsmodels(shapes, counts) -> list[float]:
 
 
 def _apart(function: str, *args, env: dict | None = None):
-    """``function``(*args) of this module in a child process (one per method and repeat:
-    a long-lived process's memory, once fragmented by the others, slowed one method's
-    passes by half here), its result as JSON."""
+    """``function``(*args) of this module in a child process, its result as JSON. One
+    process per method and repeat: in one long-lived process that had run the others,
+    the numba runs at the paper's shape came out a third slower here."""
     code = (
         f"import json, sys; from explorer.bench.probit import {function}; "
         f"print(json.dumps({function}(*json.loads(sys.argv[1]))))"
