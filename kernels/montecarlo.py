@@ -111,6 +111,12 @@ def beta_draw(stream, mean, sd):
     return rng.beta(stream, mean * concentration, (1.0 - mean) * concentration)
 
 
+@njit(inline="always")
+def _table2_index(b, js, contig, rp, at):
+    """Table 2's index for one dyad at Pref. Divergence ``at``."""
+    return b[0] + b[1] * js + (b[2] + b[3] * js) * at + b[4] * contig + b[5] * rp
+
+
 @njit(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
 def average_effect(b, at, js, contig, rp, density, scratch):
     """Job Security's average marginal effect on Pr(coalition) at Pref. Divergence ``at``
@@ -118,7 +124,7 @@ def average_effect(b, at, js, contig, rp, density, scratch):
     vectorize (``density`` and ``scratch``: work space as long as the data)."""
     n = js.shape[0]
     for i in range(n):
-        index = b[0] + b[1] * js[i] + (b[2] + b[3] * js[i]) * at + b[4] * contig[i] + b[5] * rp[i]
+        index = _table2_index(b, js[i], contig[i], rp[i], at)
         exp_split(-0.5 * index * index, density, scratch, i)
     exp_powers(scratch, n)
     total = 0.0
@@ -144,8 +150,7 @@ def average_effects(b, js, contig, rp, out, work):
     n = js.shape[0]
     widest, steepest = 0.0, 0.0
     for i in range(n):
-        a = b[0] + b[1] * js[i] + (b[2] + b[3] * js[i]) * ME_AT[0] + b[4] * contig[i] + b[5] * rp[i]
-        widest = max(widest, abs(a))
+        widest = max(widest, abs(_table2_index(b, js[i], contig[i], rp[i], ME_AT[0])))
         steepest = max(steepest, abs((b[2] + b[3] * js[i]) * ME_STEP))
     if not (widest <= SAFE_INDEX and steepest <= SAFE_STEP):
         for v in range(len(ME_AT)):
@@ -155,7 +160,7 @@ def average_effects(b, js, contig, rp, out, work):
     ratio, ratio_power = work[2, :n], work[3, :n]
     growth, growth_power = work[4, :n], work[5, :n]
     for i in range(n):
-        a = b[0] + b[1] * js[i] + (b[2] + b[3] * js[i]) * ME_AT[0] + b[4] * contig[i] + b[5] * rp[i]
+        a = _table2_index(b, js[i], contig[i], rp[i], ME_AT[0])
         h = (b[2] + b[3] * js[i]) * ME_STEP
         exp_split(-0.5 * a * a, first, first_power, i)
         exp_split(-h * a - 0.5 * h * h, ratio, ratio_power, i)

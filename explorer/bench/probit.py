@@ -100,7 +100,7 @@ def _apart(function: str, *args, env: dict | None = None):
 
 def time_numba(shapes, counts, threads: int) -> list[float]:
     """Seconds per shape to fit all its datasets with the numba estimator's batched call
-    on ``threads`` threads (after loading the compiled kernel)."""
+    on ``threads`` threads (after compiling or loading the kernel, untimed)."""
     import numba
 
     from kernels import probit
@@ -145,14 +145,9 @@ def run_probit_bench(quick: bool = False, repeat: int = 5, shapes=None, show=pri
         raise RuntimeError(
             "the probit benchmark compares with statsmodels: pip install statsmodels"
         ) from None
-    from kernels import probit
-
     shapes = [tuple(s) for s in (shapes or (QUICK_SHAPES if quick else FULL_SHAPES))]
     counts = [count_for(n, k, quick) for n, k in shapes]
     threads = numba.config.NUMBA_NUM_THREADS
-    # Compile the kernel once, here, so that each child only loads it (untimed, as
-    # time_statsmodels warms statsmodels up).
-    probit.fit_batch(*zip(*datasets_for(500, 3, 2), strict=True))
     runs = {m: [] for m in METHODS}
     for r in range(repeat):
         runs[METHODS[0]].append(_apart("time_statsmodels", shapes, counts, env=ONE_THREAD))
