@@ -20,9 +20,10 @@ import types
 import warnings
 from collections.abc import Callable
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 
-from kernels.compiler_setup import set_up
+from kernels.compiler_setup import loading_only, set_up
 
 CACHE_ENV = "EXPLORER_CACHE_DIR"
 DISABLE_ENV = "EXPLORER_NO_CACHE"
@@ -45,9 +46,11 @@ def cache_root() -> Path:
 def _versions() -> str:
     import numba
 
-    from explorer.engine.sweep import versions
-
-    return f"{versions().get('coalition-explorer', '?')}|numba {numba.__version__}|{sys.version}"
+    try:
+        package = metadata.version("coalition-explorer")
+    except metadata.PackageNotFoundError:  # run from a source tree
+        package = "?"
+    return f"{package}|numba {numba.__version__}|{sys.version}"
 
 
 def _describe(value, seen: set[int], files: set[str]) -> str:
@@ -152,7 +155,6 @@ def compiled(
     """``decorator(*args, **options, cache=True)`` applied to the ``kernel`` that
     ``source`` defines (which calls ``solve``, the point solver, and the jitted functions
     in ``namespace``), cached on disk."""
-    set_up()  # numba's compiler, once, before loading or compiling the first kernel
     options = dict(options or {})
     namespace = {"solve": solver, **(namespace or {})}
     key = "\n".join(
@@ -166,17 +168,22 @@ def compiled(
         ]
     )
     name = PREFIX + hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
-    if os.environ.get(DISABLE_ENV):
+
+    def in_memory():
+        set_up()  # numba's compiler (without scipy.linalg), before it compiles
         return decorator(*args, **options)(_execute(name, source, namespace, None))
+
+    if os.environ.get(DISABLE_ENV):
+        return in_memory()
     try:
         path = _module_path(name, source)
     except OSError as err:
         _warn_once(f"cannot write {cache_root()}: {err.strerror or err}")
-        return decorator(*args, **options)(_execute(name, source, namespace, None))
+        return in_memory()
     failure = None
     for _ in range(2):  # a second try after dropping compiled files that failed to load
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), loading_only():  # (a miss sets the compiler up)
                 warnings.filterwarnings("error", message="Cannot cache", category=_numba_warning())
                 return decorator(*args, **options, cache=True)(
                     _execute(name, source, namespace, path)
@@ -184,7 +191,7 @@ def compiled(
         except Exception as err:
             failure = err
             _forget(name)
-    kernel = decorator(*args, **options)(_execute(name, source, namespace, None))
+    kernel = in_memory()
     _warn_once(f"{type(failure).__name__}: {failure}".splitlines()[0])  # (it compiles here)
     return kernel
 

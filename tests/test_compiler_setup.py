@@ -1,10 +1,14 @@
-"""numba's compiler is set up without importing scipy.linalg, and BLAS still works."""
+"""numba's compiler is set up without importing scipy.linalg, and BLAS still works; a
+kernel loaded from the cache needs no compiler set-up at all, and compiling afterwards
+still works."""
 
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
 
 from tests.test_kernel_cache import SOLVER
 
@@ -23,6 +27,12 @@ from numba import njit
 sig = Signature("toy", ("a", "b"), ("a", "b"), (("value", "float64"),), toy.solve)
 out = np.empty((5, 3))
 grid_loop(sig, ("a", "b"), ("value",))(np.linspace(0, 1, 5), np.linspace(0, 2, 3), out)
+if sys.argv[2] == "warm":  # a second process: the kernel comes from the cache
+    set_up = "numba.np.arraymath" in sys.modules
+    a, b = np.arange(12.0).reshape(3, 4), np.arange(8.0).reshape(4, 2)
+    matmul = njit(lambda x, y: x @ y)(a, b).tolist() == (a @ b).tolist()
+    print(json.dumps({"values": out.tolist(), "set_up_to_load": set_up, "matmul": matmul}))
+    sys.exit()
 import numba.np.arraymath as arraymath  # (imported by the set-up: only read here)
 import numba.np.linalg as linalg
 found = {"linalg_after_grid": "scipy.linalg" in sys.modules, "have_blas": arraymath._HAVE_BLAS,
@@ -61,3 +71,12 @@ def test_without_scipy_blas_numba_is_told_there_is_none(tmp_path):
     found = run(tmp_path, "no-blas")
     assert found["have_blas"] is False
     assert found["linalg_after_grid"] is False
+
+
+def test_a_cached_kernel_loads_without_the_compiler_set_up_and_compiling_still_works(tmp_path):
+    run(tmp_path, "warm")  # compiles it into the cache
+    found = run(tmp_path, "warm")
+    assert found["set_up_to_load"] is False
+    expected = np.outer(np.linspace(0, 1, 5), np.linspace(0, 2, 3))  # the toy solver: a * b
+    np.testing.assert_array_equal(found["values"], expected)
+    assert found["matmul"] is True  # a compile after a cache load sets the compiler up

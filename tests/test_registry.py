@@ -2,6 +2,8 @@
 ``explorer.models`` entry point group, and code can register its own."""
 
 import dataclasses
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +15,8 @@ from explorer.cli import main
 
 class FakeEntryPoint:
     """What importlib.metadata hands back for an installed package's model."""
+
+    value = "their_package:MODEL"
 
     def __init__(self, model):
         self.model = model
@@ -82,3 +86,27 @@ def test_codes_a_model_does_not_declare_stop_the_run(fresh_registry, tmp_path):
     }
     with pytest.raises(ValueError, match="gave outcome codes it does not declare"):
         run_sweep(parse_config(raw), str(tmp_path / "s.zarr"), progress=False)
+
+
+def test_an_installed_model_cannot_take_a_shipped_name(fresh_registry, monkeypatch):
+    shipped = models.get_model("bargaining")
+    impostor = dataclasses.replace(shipped, title="Not the shipped game")
+    monkeypatch.setattr(
+        models.metadata,
+        "entry_points",
+        lambda group: [FakeEntryPoint(impostor)] if group == models.ENTRY_POINTS else [],
+    )
+    with pytest.warns(UserWarning, match="installed model 'bargaining' .* is not used"):
+        assert "bargaining" in models.available()
+    assert models.get_model("bargaining") is shipped
+
+
+def test_the_default_and_a_named_model_load_without_the_other_models():
+    """A command that needs one model imports that one only (each costs imports)."""
+    script = (
+        "import sys; from explorer import models; "
+        "print(models.default_model().name, models.get_model('bargaining').name, "
+        "'explorer.models.coalition_mc' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.split() == ["coalition", "bargaining", "False"], done.stderr

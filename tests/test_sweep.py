@@ -10,6 +10,7 @@ import explorer
 from explorer.cli import main
 from explorer.engine import store
 from explorer.engine.config import parse_config
+from explorer.engine.files import filesystem
 from explorer.engine.run import Scheduler
 from explorer.engine.store import StoreError
 from explorer.engine.sweep import run_sweep
@@ -181,3 +182,17 @@ def test_info_describes_the_store(tmp_path):
 
 def write_toml(path, raw):
     path.write_text(tomli_w.dumps(raw))
+
+
+@pytest.mark.parametrize("where", ["local", "memory"])
+def test_the_summary_gives_the_store_size_and_the_store_its_final_attributes(tmp_path, where):
+    config = parse_config(GRID)
+    url = str(tmp_path / "sized.zarr") if where == "local" else "memory://sweeps/sized.zarr"
+    store.remove(url)
+    summary = run_sweep(config, url, progress=False)
+    fs, path = filesystem(url)
+    assert summary.store_bytes == fs.du(path) > 0
+    attrs = xr.open_zarr(url).attrs  # (from the consolidated metadata)
+    assert attrs["status"] == "complete" and attrs["run_points"] == summary.computed_points
+    assert attrs["config_hash"] == config.digest() and attrs["model"] == "coalition"
+    store.remove(url)

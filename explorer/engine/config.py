@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from explorer.engine import validation
-from explorer.models import available, default_model, get_model
+from explorer.models import default_model, get_model
 from explorer.models.declaration import Choices, Model
 
 # Beyond this many points a config must say `allow_large = true`: a typo in `num`
@@ -126,9 +126,11 @@ class SweepConfig(_Strict):
         if not isinstance(raw, dict):
             return raw
         name = raw.get("model") or default_model().name
-        if name not in available():
+        try:
+            model = get_model(name)
+        except ValueError:
             return {**raw, "model": name}  # reported, with the choices, by check_semantics
-        defaults = {v.name: v.default for v in get_model(name).variants}
+        defaults = {v.name: v.default for v in model.variants}
         return {**defaults, **raw, "model": name}
 
     # ---- derived, pure arithmetic ----

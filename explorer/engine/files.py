@@ -63,6 +63,28 @@ def put(url: str, key: str, data: bytes) -> None:
         fs.pipe_file(target, data)
 
 
+def size_bytes(url: str) -> int:
+    """Bytes in every file under ``url`` (0 where there is nothing)."""
+    fs, path = filesystem(url)
+    if not isinstance(fs, LocalFileSystem):
+        return int(fs.du(path)) if fs.exists(path) else 0
+    if not os.path.isdir(path):
+        return os.path.getsize(path) if os.path.isfile(path) else 0
+    total, folders = 0, [path]  # (fsspec's walk asks for each file's details twice over)
+    while folders:
+        try:
+            entries = os.scandir(folders.pop())
+        except FileNotFoundError:  # removed meanwhile
+            continue
+        with entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                else:
+                    total += entry.stat(follow_symlinks=False).st_size
+    return total
+
+
 def is_partial(path: str) -> bool:
     """A temporary file of a write cut short: ours (``put``) or zarr's own."""
     name = path.rstrip("/").rsplit("/", 1)[-1]

@@ -227,7 +227,7 @@ def chunk_shape_of(url: str, name: str) -> tuple[int, ...] | None:
 
 
 def update_attrs(url: str, attrs: dict) -> None:
-    zarr.open_group(url, mode="r+").attrs.update(attrs)
+    zarr.open_group(url, mode="r+").update_attributes(attrs)  # (one write, not one a key)
     consolidate(url)
 
 
@@ -251,8 +251,3 @@ def remove_partial_writes(url: str) -> int:
     for file in leftovers:
         fs.rm_file(file)
     return len(leftovers)
-
-
-def size_bytes(url: str) -> int:
-    fs, path = filesystem(url)
-    return int(fs.du(path)) if fs.exists(path) else 0

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import math
 import platform
+import sys
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -14,7 +15,7 @@ from importlib import metadata
 from explorer.engine import integrity, ledger, ownership, store
 from explorer.engine.blocks import compute_block, warm_kernels
 from explorer.engine.config import SweepConfig
-from explorer.engine.files import StoreError, normalize_url
+from explorer.engine.files import StoreError, normalize_url, size_bytes
 from explorer.engine.labels import CONVENTIONS, output_attrs, parameter_attrs
 from explorer.engine.ownership import State
 from explorer.engine.plan import Plan, make_plan
@@ -45,8 +46,9 @@ class Summary:
 def versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
     for name in VERSIONED:
-        try:
-            found[name] = metadata.version(name)
+        imported = getattr(sys.modules.get(name), "__version__", None)  # (reading metadata
+        try:  # files takes milliseconds a package)
+            found[name] = imported if isinstance(imported, str) else metadata.version(name)
         except metadata.PackageNotFoundError:
             continue
     return found
@@ -200,7 +202,7 @@ def finish(url: str, plan: Plan, computed: int, seconds: float, started: str) ->
             "category_counts": counts,
         },
     )
-    return Summary(url, plan.n_points, computed, seconds, store.size_bytes(url), counts, complete)
+    return Summary(url, plan.n_points, computed, seconds, size_bytes(url), counts, complete)
 
 
 def _now() -> str:

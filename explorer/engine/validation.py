@@ -33,8 +33,11 @@ def model_named(name: str | None) -> Model:
     """The model called ``name`` (the default model for None)."""
     if name is None:
         return default_model()
-    check_choice("model", name, available())
-    return get_model(name)
+    try:
+        return get_model(name)
+    except ValueError:
+        check_choice("model", name, available())  # (names the choices, the nearest first)
+        raise
 
 
 def choose(model: Model, given: Mapping[str, object]) -> Choices:

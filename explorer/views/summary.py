@@ -6,6 +6,7 @@ import json
 import math
 
 from explorer.engine import integrity, store, stored
+from explorer.engine.files import size_bytes
 from explorer.engine.sweep import Summary
 from explorer.models import get_model
 
@@ -83,7 +84,7 @@ def describe_store(url: str) -> str:
     ds = xr.open_zarr(url)
     total = math.prod(grid.n_blocks)
     lines = [
-        f"store      {url}  ({_size(store.size_bytes(url))} on disk)",
+        f"store      {url}  ({_size(size_bytes(url))} on disk)",
         f"model      {model.describe(choices)}",
         f"status     {'complete' if len(book.records) == total else 'INCOMPLETE'}: "
         f"{len(book.records)} of {total} blocks written"
