@@ -227,8 +227,10 @@ def chunk_shape_of(url: str, name: str) -> tuple[int, ...] | None:
 
 
 def update_attrs(url: str, attrs: dict) -> None:
-    zarr.open_group(url, mode="r+").update_attributes(attrs)  # (one write, not one a key)
-    consolidate(url)
+    group = zarr.open_group(url, mode="r+")
+    group.update_attributes(attrs)  # (one write; consolidated metadata kept in it, as is)
+    if group.metadata.consolidated_metadata is None:  # (a store from an older version)
+        consolidate(url)
 
 
 def consolidate(url: str) -> None:
