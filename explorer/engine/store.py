@@ -1,23 +1,31 @@
-"""Zarr stores of sweeps: the only module that touches zarr.
+"""Zarr stores of sweeps: the only module that writes them.
 
 Layout: a zarr v3 group that ``xarray.open_zarr`` reads as a Dataset. Coordinates are
 arrays named after their parameter; fixed parameters are 0-d arrays named in each
 output's ``coordinates`` attribute. Creation is guarded by the store's marker (see
 ``ownership``); each block's chunks are encoded here and written whole, and the block's
 ledger record (see ``ledger``) names each chunk with its size and checksum.
+
+A new store's files are written here from the plan: a zarr v3 document (``zarr.json``)
+for each array, the group's with every array's consolidated into it, and each
+coordinate's chunks: the bytes zarr-python writes for the same arrays (the tests compare
+them file by file). A run so never imports zarr-python, whose import and node-by-node
+creation took a third of a second, a sixth of a whole default run; it is imported only
+to rewrite the metadata of a store an older version made, and by the readers.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numcodecs
 import numpy as np
-import zarr
-from zarr.codecs import BloscCodec, BytesCodec, ZstdCodec
 
 from explorer.engine import ownership
 from explorer.engine.files import StoreError, digest, filesystem, is_partial, put
@@ -33,18 +41,48 @@ FILL_VALUES = {
     "float64": np.nan,
     "float32": np.nan,
 }
+JSON_INDENT = 2  # as zarr-python writes its documents
+# zarr-python's default compressor for numeric arrays: the coordinates'
+COORDINATE_COMPRESSOR = {"name": "zstd", "configuration": {"level": 0, "checksum": False}}
 
 
-def codec_for(name: str, dtype: str):
-    if name == "none":
-        return None
+def codecs_for(name: str, dtype: str) -> list[dict]:
+    """The codec chain, as zarr v3 metadata, of an array written with codec ``name``."""
+    itemsize = np.dtype(dtype).itemsize
+    endian = {"configuration": {"endian": sys.byteorder}} if itemsize > 1 else {}
+    chain = [{"name": "bytes", **endian}]
     if name == "zstd":
-        return [ZstdCodec(level=1)]
-    cname = "lz4" if name == "blosc-lz4" else "zstd"
-    # Byte shuffling is a no-op on 1-byte types; bitshuffle packs them 4x tighter but
-    # encodes 2.5x slower (measured on outcome codes), so speed wins here.
-    shuffle = "noshuffle" if np.dtype(dtype).itemsize == 1 else "shuffle"
-    return [BloscCodec(cname=cname, clevel=5 if cname == "lz4" else 1, shuffle=shuffle)]
+        chain.append({"name": "zstd", "configuration": {"level": 1, "checksum": False}})
+    elif name != "none":
+        cname = "lz4" if name == "blosc-lz4" else "zstd"
+        # Byte shuffling is a no-op on 1-byte types; bitshuffle packs them 4x tighter but
+        # encodes 2.5x slower (measured on outcome codes), so speed wins here.
+        shuffle = "noshuffle" if itemsize == 1 else "shuffle"
+        level = 5 if cname == "lz4" else 1
+        blosc = {"typesize": itemsize, "cname": cname, "clevel": level, "shuffle": shuffle}
+        chain.append({"name": "blosc", "configuration": {**blosc, "blocksize": 0}})
+    return chain
+
+
+def array_document(shape, dtype: str, chunks, codecs: list[dict], dims, attrs: dict) -> dict:
+    """An array's zarr v3 metadata (``zarr.json``), its keys in zarr-python's order."""
+    fill = FILL_VALUES[dtype]
+    document = {
+        "shape": list(shape),
+        "data_type": dtype,
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(chunks)}},
+        "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
+        "fill_value": "NaN" if isinstance(fill, float) and math.isnan(fill) else fill,
+        "codecs": codecs,
+        "attributes": attrs,
+    }
+    if dims:
+        document["dimension_names"] = list(dims)
+    return {**document, "zarr_format": 3, "node_type": "array", "storage_transformers": []}
+
+
+def _encoded(document: dict) -> bytes:
+    return json.dumps(document, indent=JSON_INDENT, allow_nan=True).encode()
 
 
 def remove(url: str) -> None:
@@ -54,9 +92,8 @@ def remove(url: str) -> None:
 
 
 def forget_arrays() -> None:
-    """Drop arrays opened by this process (their store was replaced or removed)."""
-    open_array.cache_clear()
-    _chunk_encoder.cache_clear()
+    """Drop arrays read by this process (their store was replaced or removed)."""
+    _array.cache_clear()
 
 
 def create(
@@ -76,44 +113,67 @@ def create(
         ownership.clear(url)
     coord_names = list(plan.coords) + list(plan.fixed)
     ownership.write_marker(url, ownership.CREATING, coord_names + [o.name for o in plan.outputs])
-    group = zarr.create_group(url, zarr_format=3, attributes=attrs)
-    for name, values in plan.coords.items():
-        dims = plan.dims if plan.sampled else (name,)
-        _write_array(group, name, np.asarray(values, np.float64), dims, coord_attrs.get(name))
-    for name, value in plan.fixed.items():
-        _write_array(group, name, np.asarray(value, np.float64), (), coord_attrs.get(name))
+    documents, chunks = {}, {}
+    for name in coord_names:
+        values = np.asarray(plan.coords[name] if name in plan.coords else plan.fixed[name])
+        dims = () if values.ndim == 0 else plan.dims if plan.sampled else (name,)
+        codecs = [*codecs_for("none", "float64"), COORDINATE_COMPRESSOR]
+        documents[name] = array_document(
+            values.shape, "float64", _coordinate_chunks(plan, values, dims), codecs, dims,
+            coord_attrs.get(name) or {},
+        )  # fmt: skip
+        chunks |= _chunk_files(name, documents[name], values.astype(np.float64))
     for layout in plan.outputs:
-        chunks = tuple(c for d, c in zip(plan.dims, plan.chunks) if d in layout.dims)
-        shape = tuple(n for d, n in zip(plan.dims, plan.shape) if d in layout.dims)
-        group.create_array(
-            layout.name,
-            shape=shape,
-            chunks=chunks or None,
-            dtype=layout.dtype,
-            fill_value=FILL_VALUES[layout.dtype],
-            dimension_names=layout.dims,
-            compressors=codec_for(codec, layout.dtype),
-            attributes={**output_attrs[layout.name], "coordinates": " ".join(coord_names)},
+        documents[layout.name] = array_document(
+            tuple(n for d, n in zip(plan.dims, plan.shape) if d in layout.dims),
+            layout.dtype,
+            tuple(c for d, c in zip(plan.dims, plan.chunks) if d in layout.dims),
+            codecs_for(codec, layout.dtype),
+            layout.dims,
+            {**output_attrs[layout.name], "coordinates": " ".join(coord_names)},
         )
-    consolidate(url)
-    ownership.write_marker(url, ownership.READY, ownership.nodes(url), _records(url, coord_names))
+    for name, document in documents.items():
+        put(url, f"{name}/zarr.json", _encoded(document))
+    for key, data in chunks.items():
+        put(url, key, data)
+    metadata = dict(sorted(documents.items()))
+    consolidated = {"kind": "inline", "must_understand": False, "metadata": metadata}
+    root = {"attributes": attrs, "zarr_format": 3, "consolidated_metadata": consolidated}
+    put(url, "zarr.json", _encoded({**root, "node_type": "group"}))
+    records = {key: (len(data), digest(data)) for key, data in chunks.items()}
+    ownership.write_marker(url, ownership.READY, ownership.nodes(url), records)
+
+
+def _coordinate_chunks(plan: Plan, values: np.ndarray, dims) -> tuple[int, ...]:
+    """A grid axis in one chunk; a sample's coordinates chunked as its outputs are."""
+    if plan.sampled and dims:
+        return tuple(c for d, c in zip(plan.dims, plan.chunks) if d in dims)
+    return values.shape
+
+
+def _chunk_files(name: str, document: dict, values: np.ndarray) -> dict[str, bytes]:
+    """Every chunk of array ``name`` holding ``values``, encoded, by key (an edge chunk
+    whole, padded with the fill value, as zarr stores it)."""
+    array = _Array.of(name, document)
+    counts = [math.ceil(n / c) for n, c in zip(values.shape, array.chunks)]
+    files = {}
+    for index in np.ndindex(*counts):
+        region = tuple(slice(i * c, (i + 1) * c) for i, c in zip(index, array.chunks))
+        files[f"{name}/{array.chunk_key(index)}"] = array.encode_whole(values[region])
+    return files
 
 
 def rewrite_coordinates(url: str, plan: Plan, names) -> None:
     """Write coordinate (or fixed-parameter) arrays again from the plan, and record their
     chunks anew in the marker."""
     for name in names:
-        values = plan.coords[name] if name in plan.coords else plan.fixed[name]
-        zarr.open_array(url, path=name, mode="r+")[...] = np.asarray(values, np.float64)
+        values = np.asarray(plan.coords[name] if name in plan.coords else plan.fixed[name])
+        document = _read_json(url, f"{name}/zarr.json")
+        for key, data in _chunk_files(name, document, values.astype(np.float64)).items():
+            put(url, key, data)
     marker = ownership.read_marker(url)
     coordinates = _records(url, [*plan.coords, *plan.fixed])
     ownership.write_marker(url, marker["state"], marker["nodes"], coordinates)
-
-
-def _write_array(group, name: str, values: np.ndarray, dims: tuple[str, ...], attrs=None) -> None:
-    group.create_array(  # (with its data: one round trip to the store, not two)
-        name, data=values, fill_value=np.nan, dimension_names=dims, attributes=attrs or {}
-    )
 
 
 def _records(url: str, names) -> dict[str, tuple[int, str]]:
@@ -128,12 +188,72 @@ def _records(url: str, names) -> dict[str, tuple[int, str]]:
     return found
 
 
+@dataclass(frozen=True)
+class _Array:
+    """What writing an array's chunks takes from its metadata."""
+
+    shape: tuple[int, ...]
+    chunks: tuple[int, ...]
+    fill: object
+    encode: Callable[[np.ndarray], bytes]  # one chunk's values, at full size, to bytes
+
+    @classmethod
+    def of(cls, name: str, document: dict) -> _Array:
+        try:
+            shape = tuple(int(n) for n in document["shape"])
+            chunks = tuple(int(n) for n in document["chunk_grid"]["configuration"]["chunk_shape"])
+            encoding, fill = document["chunk_key_encoding"], document["fill_value"]
+            codecs = list(document["codecs"])
+        except (KeyError, TypeError, ValueError):
+            raise StoreError(f"{name}/zarr.json is not zarr v3 array metadata") from None
+        if encoding != {"name": "default", "configuration": {"separator": "/"}}:
+            raise ValueError(f"{name}: chunk key encoding {encoding} is not one this tool writes")
+        return cls(shape, chunks, np.nan if fill == "NaN" else fill, _encoder(name, codecs))
+
+    def chunk_key(self, index: tuple[int, ...]) -> str:
+        return "/".join(["c", *map(str, index)])
+
+    def encode_whole(self, values: np.ndarray) -> bytes:
+        """Encode one chunk's values; an edge chunk is stored at full size, padded."""
+        if values.shape != self.chunks:
+            padded = np.full(self.chunks, self.fill, dtype=values.dtype)
+            padded[tuple(slice(0, n) for n in values.shape)] = values
+            values = padded
+        return self.encode(values)
+
+
+def _encoder(name: str, codecs: list[dict]) -> Callable[[np.ndarray], bytes]:
+    """Encoder for the codec chains this module writes (bytes, then blosc or zstd)."""
+    first, *rest = codecs or [{}]
+    endian = (first.get("configuration") or {}).get("endian", sys.byteorder)
+    if first.get("name") != "bytes" or endian != sys.byteorder or len(rest) > 1:
+        raise ValueError(f"{name}: codec chain {codecs} is not one this tool writes")
+    if not rest:
+        return lambda values: np.ascontiguousarray(values).tobytes()
+    codec, config = rest[0].get("name"), rest[0].get("configuration") or {}
+    if codec == "blosc":
+        shuffle = {
+            "noshuffle": numcodecs.Blosc.NOSHUFFLE,
+            "shuffle": numcodecs.Blosc.SHUFFLE,
+            "bitshuffle": numcodecs.Blosc.BITSHUFFLE,
+        }[config["shuffle"]]
+        blosc = numcodecs.Blosc(
+            cname=config["cname"], clevel=config["clevel"], shuffle=shuffle,
+            blocksize=config.get("blocksize", 0),
+        )  # fmt: skip
+        return lambda values: blosc.encode(np.ascontiguousarray(values))
+    if codec == "zstd":
+        zstd = numcodecs.Zstd(level=config["level"], checksum=config.get("checksum", False))
+        return lambda values: zstd.encode(np.ascontiguousarray(values).tobytes())
+    raise ValueError(f"{name}: codec {rest[0]} is not one this tool writes")
+
+
 @lru_cache(maxsize=64)
-def open_array(url: str, name: str, layout: str):
-    """Opened once per process and reused by every block this process writes. ``layout``
+def _array(url: str, name: str, layout: str) -> _Array:
+    """Read once per process and reused by every block this process writes. ``layout``
     (the config digest) is part of the key: a long-lived worker must not write with the
     chunks or codecs of an earlier store at the same path."""
-    return zarr.open_array(url, path=name, mode="r+")
+    return _Array.of(name, _read_json(url, f"{name}/zarr.json"))
 
 
 def write_block(
@@ -142,17 +262,12 @@ def write_block(
     """Encode one whole chunk and put it under its key in one store write (zarr-python's
     general write path costs several times the encoding itself). Returns the chunk's key
     and its (size, checksum) for the ledger."""
-    array = open_array(url, name, layout)
+    array = _array(url, name, layout)
     chunk = _single_chunk(region, array.shape, array.chunks)
     if chunk is None:
         raise ValueError(f"region {region} of {name} is not one whole chunk")
-    full = tuple(array.chunks)
-    if values.shape != full:  # an edge chunk is stored at full size, padded with fill
-        padded = np.full(full, array.metadata.fill_value, dtype=values.dtype)
-        padded[tuple(slice(0, n) for n in values.shape)] = values
-        values = padded
-    data = _chunk_encoder(url, name, layout)(values)
-    key = f"{name}/{array.metadata.encode_chunk_key(chunk)}"
+    data = array.encode_whole(values)
+    key = f"{name}/{array.chunk_key(chunk)}"
     put(url, key, data)
     return key, (len(data), digest(data))
 
@@ -166,30 +281,15 @@ def _single_chunk(region, shape, chunks) -> tuple[int, ...] | None:
     return tuple(index)
 
 
-@lru_cache(maxsize=64)
-def _chunk_encoder(url: str, name: str, layout: str):
-    """Encoder for the codec chains this module writes (bytes, then blosc or zstd)."""
-    codecs = open_array(url, name, layout).metadata.codecs
-    native = codecs and isinstance(codecs[0], BytesCodec) and len(codecs) <= 2
-    if not native or (codecs[0].endian is not None and codecs[0].endian.value != sys.byteorder):
-        raise ValueError(f"{name}: codec chain {codecs} is not one this tool writes")
-    if len(codecs) == 1:
-        return lambda values: np.ascontiguousarray(values).tobytes()
-    codec = codecs[1]
-    if isinstance(codec, BloscCodec):
-        shuffle = {
-            "noshuffle": numcodecs.Blosc.NOSHUFFLE,
-            "shuffle": numcodecs.Blosc.SHUFFLE,
-            "bitshuffle": numcodecs.Blosc.BITSHUFFLE,
-        }[codec.shuffle.value]
-        blosc = numcodecs.Blosc(
-            cname=codec.cname.value, clevel=codec.clevel, shuffle=shuffle, blocksize=codec.blocksize
-        )
-        return lambda values: blosc.encode(np.ascontiguousarray(values))
-    if isinstance(codec, ZstdCodec):
-        zstd = numcodecs.Zstd(level=codec.level, checksum=codec.checksum)
-        return lambda values: zstd.encode(np.ascontiguousarray(values).tobytes())
-    raise ValueError(f"{name}: codec {codec} is not one this tool writes")
+def _read_json(url: str, key: str) -> dict:
+    fs, path = filesystem(url)
+    try:
+        document = json.loads(fs.cat_file(f"{path}/{key}"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        document = None
+    if not isinstance(document, dict):
+        raise StoreError(f"{url}/{key} is missing or damaged; recompute the store with --overwrite")
+    return document
 
 
 def read_attrs(url: str) -> dict:
@@ -227,13 +327,22 @@ def chunk_shape_of(url: str, name: str) -> tuple[int, ...] | None:
 
 
 def update_attrs(url: str, attrs: dict) -> None:
-    group = zarr.open_group(url, mode="r+")
-    group.update_attributes(attrs)  # (one write; consolidated metadata kept in it, as is)
-    if group.metadata.consolidated_metadata is None:  # (a store from an older version)
+    """Set some of the group's attributes, in its own document (where the consolidated
+    metadata is too: the arrays' documents are kept as they are)."""
+    root = _read_json(url, "zarr.json")
+    if not isinstance(root.get("attributes"), dict) or not root.get("consolidated_metadata"):
+        import zarr  # a store an older version made: zarr-python rewrites it
+
+        zarr.open_group(url, mode="r+").update_attributes(attrs)
         consolidate(url)
+        return
+    root["attributes"].update(attrs)
+    put(url, "zarr.json", _encoded(root))
 
 
 def consolidate(url: str) -> None:
+    import zarr
+
     with warnings.catch_warnings():
         # Consolidated metadata is a zarr v3 extension; xarray reads it, and it is
         # rewritten whenever the group's metadata changes.
