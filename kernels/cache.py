@@ -9,12 +9,21 @@ gives a new name, so a stale kernel is never found; a module file is never rewri
 (numba checks its timestamp). A cache that cannot be read is rebuilt; one that cannot be
 written is bypassed with a warning: the kernel is then compiled in memory, as correct and
 only slower to start.
+
+numba names a compiled function by its qualified name and a number it counts from 1 in
+every process, and links functions of one name as one. Closures made by one factory (the
+variants of a solver, say) share a qualified name, so a kernel loaded from the cache,
+compiled by another process, and one compiled here could share a function's name, and
+the loaded kernel would call the other's code (this happened, silently, to two Monte
+Carlo variants in one process). Here every process counts from its own random start.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
+import secrets
 import sys
 import types
 import warnings
@@ -26,6 +35,7 @@ from pathlib import Path
 from kernels.compiler_setup import loading_only, set_up
 
 CACHE_ENV = "EXPLORER_CACHE_DIR"
+FORMAT = 2  # kernels compiled with function numbers from 1 (format 1) are not reused
 DISABLE_ENV = "EXPLORER_NO_CACHE"
 PREFIX = "kernel_"
 
@@ -50,7 +60,19 @@ def _versions() -> str:
         package = metadata.version("coalition-explorer")
     except metadata.PackageNotFoundError:  # run from a source tree
         package = "?"
-    return f"{package}|numba {numba.__version__}|{sys.version}"
+    return f"{package}|numba {numba.__version__}|{sys.version}|format {FORMAT}"
+
+
+def distinct_function_ids() -> None:
+    """Make numba number this process's functions from a random start (odds of 2^-31 that
+    two processes' first million functions overlap), once, before it compiles any."""
+    from numba.core.bytecode import FunctionIdentity
+
+    if isinstance(getattr(FunctionIdentity, "_unique_ids", None), itertools.count):
+        FunctionIdentity._unique_ids = itertools.count(secrets.randbits(52) + 1)
+
+
+distinct_function_ids()
 
 
 def _describe(value, seen: set[int], files: set[str]) -> str:

@@ -165,3 +165,54 @@ def test_variants_of_one_solver_get_their_own_kernels(tmp_path):
         np.testing.assert_array_equal(one, expected(1.0))
         np.testing.assert_array_equal(two, expected(2.0))
     assert len(kernels_in(tmp_path)) == 2
+
+
+STEPS = "".join(f"        x = math.sin(x * {k}.5) + math.cos(x) / {k + 2}.0\n" for k in range(40))
+SEPARATE = """
+import json, math, sys
+import numpy as np
+from numba import njit
+from kernels.loops import Signature, grid_loop
+
+
+def variant(shift):  # one factory: its solvers differ in what their closures hold
+    @njit
+    def inner(a, b):  # too long to inline: a function of its own in the compiled code
+        x = a
+{steps}        return a * b + shift + 0.0 * x
+
+    @njit
+    def solve(a, b):
+        return (inner(a, b) + 0.0 * inner(b, a), a > b)
+
+    return solve
+
+
+found = {}
+for shift in map(float, sys.argv[1:]):
+    outputs = (("value", "float64"), ("bigger", "bool"))
+    sig = Signature(f"v{shift}", ("a", "b"), ("a", "b"), outputs, variant(shift))
+    out = np.empty((5, 3))
+    grid_loop(sig, ("a", "b"), ("value",))(np.linspace(0, 1, 5), np.linspace(0, 2, 3), out)
+    found[shift] = out.tolist()
+print(json.dumps(found))
+"""
+
+
+def test_a_kernel_loaded_beside_one_compiled_from_the_same_factory_keeps_its_own_code(tmp_path):
+    """Closures of one factory compile to functions of one name; numba numbers them from 1
+    in every process, so one loaded from the cache (compiled by another process) and one
+    compiled here could share a symbol, and calls resolve to whichever was loaded first."""
+    env = {**os.environ, "EXPLORER_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+
+    def run(*shifts):
+        done = subprocess.run(
+            [sys.executable, "-c", SEPARATE.replace("{steps}", STEPS), *map(str, shifts)],
+            env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return {float(k): np.array(v) for k, v in json.loads(done.stdout.splitlines()[-1]).items()}
+
+    run(1.0)  # compiled, and cached, by one process
+    found = run(2.0, 1.0)  # another compiles the second, then loads the first
+    np.testing.assert_array_equal(found[2.0], expected(2.0))
+    np.testing.assert_array_equal(found[1.0], expected(1.0))
