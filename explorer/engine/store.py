@@ -112,7 +112,8 @@ def create(
     if found is not State.ABSENT:
         ownership.clear(url)
     coord_names = list(plan.coords) + list(plan.fixed)
-    ownership.write_marker(url, ownership.CREATING, coord_names + [o.name for o in plan.outputs])
+    nodes = coord_names + [o.name for o in plan.outputs]
+    ownership.write_marker(url, ownership.CREATING, nodes)
     documents, chunks = {}, {}
     for name in coord_names:
         values = np.asarray(plan.coords[name] if name in plan.coords else plan.fixed[name])
@@ -141,7 +142,7 @@ def create(
     root = {"attributes": attrs, "zarr_format": 3, "consolidated_metadata": consolidated}
     put(url, "zarr.json", _encoded({**root, "node_type": "group"}))
     records = {key: (len(data), digest(data)) for key, data in chunks.items()}
-    ownership.write_marker(url, ownership.READY, ownership.nodes(url), records)
+    ownership.write_marker(url, ownership.READY, nodes, records)
 
 
 def _coordinate_chunks(plan: Plan, values: np.ndarray, dims) -> tuple[int, ...]:
