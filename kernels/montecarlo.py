@@ -58,6 +58,7 @@ OUTCOME_MODELS = {
     "probit": "a known probit (the published Table 2 Model 1 coefficients) instead",
 }
 TABLE2 = ("constant", "job_security", "pref_divergence", "js_x_pd", "contiguity", "relative_power")
+TABLE1_IN_TABLE2 = (0, 1, 2, 4, 5)  # where each Table 1 term is in Table 2
 # The coefficients summarised: (output prefix, table, term). H1 and H2 read Table 1's Job
 # Security and Preference Divergence, H3 Table 2's interaction.
 FOCAL = (
@@ -141,10 +142,11 @@ SAFE_INDEX, SAFE_STEP = 30.0, 10.0  # where every exponent below stays within +-
 
 @njit(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
 def average_effects(b, js, contig, rp, out, work):
-    """``average_effect`` at every ME_AT into ``out``, with three exponentials an
+    """``average_effect`` at every ME_AT into ``out``, with two exponentials an
     observation instead of one per value: the values are evenly spaced, so with the index
     a + v h at the v-th, phi's factor exp(-(a + v h)^2 / 2) follows from the one before
-    times exp(-h a - h^2 / 2) exp(-h^2)^v. ``work``: six rows as long as the data.
+    times exp(-h a - h^2 / 2) exp(-h^2)^v, the last the same for a leader's dyads.
+    ``work``: six rows as long as the data.
     Coefficients that put some index beyond SAFE_INDEX (or its step beyond SAFE_STEP)
     take one exponential per value instead, where no factor can overflow."""
     n = js.shape[0]
@@ -158,21 +160,28 @@ def average_effects(b, js, contig, rp, out, work):
         return
     first, first_power = work[0, :n], work[1, :n]
     ratio, ratio_power = work[2, :n], work[3, :n]
-    growth, growth_power = work[4, :n], work[5, :n]
+    growth = work[4, :n]
     for i in range(n):
         a = _table2_index(b, js[i], contig[i], rp[i], ME_AT[0])
         h = (b[2] + b[3] * js[i]) * ME_STEP
         exp_split(-0.5 * a * a, first, first_power, i)
         exp_split(-h * a - 0.5 * h * h, ratio, ratio_power, i)
-        exp_split(-h * h, growth, growth_power, i)
     exp_powers(first_power, n)
     exp_powers(ratio_power, n)
-    exp_powers(growth_power, n)
+    # exp(-h^2) depends on Job Security alone, which a leader's dyads share: one
+    # exponential per run of equal values.
+    seen, factor = np.nan, 0.0
+    for i in range(n):
+        if js[i] != seen:
+            seen = js[i]
+            h = (b[2] + b[3] * seen) * ME_STEP
+            factor = math.exp(-h * h)
+        growth[i] = factor
     t0 = t1 = t2 = t3 = t4 = 0.0
     for i in range(n):
         d = first[i] * first_power[i]
         r = ratio[i] * ratio_power[i]
-        g = growth[i] * growth_power[i]
+        g = growth[i]
         t0 += d
         d *= r
         t1 += d
@@ -385,6 +394,8 @@ def replicate_solver(
         near_center = math.exp(cost_location - contiguity_effect)
         start1 = np.full(5, np.nan)
         start2 = np.full(6, np.nan)
+        start2_base = np.full(5, np.nan)  # Table 1's estimate beside start2's
+        trial2 = np.empty(6)
         beta1 = np.empty(5)
         cov1 = np.empty((5, 5))
         beta2 = np.empty(6)
@@ -499,18 +510,31 @@ def replicate_solver(
                 X1[4, i] = X2[5, i] = rp[i]
             outcome = y[:n]
             codes = group[:n]
+            # Warm starts from the last clean fits (each replicate is the same design).
+            # Table 2's also moves its shared coefficients as Table 1's moved since:
+            # both fit the same data, so their sampling errors go together, and the
+            # start lands about a Newton step nearer.
             _, _, f1 = fit_one(X1, outcome, codes, groups, start1, 1e-8, 50, 0, beta1, cov1)
-            _, _, f2 = fit_one(X2, outcome, codes, groups, start2, 1e-8, 50, 0, beta2, cov2)
+            ok1[r] = (f1 & FAILED) == 0 and not math.isnan(beta1[1] + beta1[2])
+            trial2[:] = start2
+            if ok1[r]:
+                for j in range(5):
+                    trial2[TABLE1_IN_TABLE2[j]] += beta1[j] - start2_base[j]
+                if math.isnan(trial2.sum()):
+                    trial2[:] = start2
+            _, _, f2 = fit_one(X2, outcome, codes, groups, trial2, 1e-8, 50, 0, beta2, cov2)
+            ok2[r] = (f2 & FAILED) == 0 and not math.isnan(beta2[1] + beta2[2] + beta2[3])
             for f in (f1, f2):
                 failed += (f & NOT_CONVERGED) != 0
                 separated += (f & (PERFECT_SEPARATION | QUASI_SEPARATION)) != 0
-            ok1[r] = (f1 & FAILED) == 0 and not math.isnan(beta1[1] + beta1[2])
-            ok2[r] = (f2 & FAILED) == 0 and not math.isnan(beta2[1] + beta2[2] + beta2[3])
-            # Warm starts from the last clean fit (each replicate is the same design).
             if ok1[r]:
                 start1[:] = beta1
             if ok2[r]:
                 start2[:] = beta2
+                if ok1[r]:
+                    start2_base[:] = beta1
+                else:
+                    start2_base[:] = np.nan
             est[JS, r], se[JS, r] = beta1[1], math.sqrt(cov1[1, 1])
             est[PD, r], se[PD, r] = beta1[2], math.sqrt(cov1[2, 2])
             for t, j in ((T2_JS, 1), (T2_PD, 2), (INTERACTION, 3)):

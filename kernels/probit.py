@@ -32,12 +32,17 @@ FLAG_NAMES = {
 FACTORS = {"stata": 0, "statsmodels": 1, "none": 2}
 
 LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+LN2 = math.log(2.0)
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 SQRT_HALF = math.sqrt(0.5)
 # Phi(8.3) is 1 in double precision: an observation this far on its own side is fitted
 # exactly, which a finite maximum likelihood estimate does not do.
 SEPARATED_INDEX = 8.3
 FINAL_STEP = 1e-10  # relative size of a Newton step taken as the last, with no new pass
+# A step that moves no index by more than this, in the quadratic phase, is the last, and
+# its pass the one before carried along it to second order (exact to 1e-12).
+LINEAR_INDEX_STEP = 1e-4
+FINAL_INDEX_STEP = 1e-10  # how far the step after the last may move an index
 ALIAS_TOLERANCE = 1e-10  # a column whose Gram residual is below this share of its norm
 PRODUCT = 12  # Phi(-10)^12 > 1e-280: twelve probabilities multiply without underflow
 
@@ -120,17 +125,10 @@ def _horner(z, coefficients, leading):
 
 
 @njit(inline="always")
-def _half_erf(x):
-    """erf(x) / 2 for |x| < 1."""
-    z = x * x
-    return 0.5 * x * _horner(z, ERF_TOP[1:], ERF_TOP[0]) / _horner(z, ERF_BOTTOM, 1.0)
-
-
-@njit(inline="always")
-def _scaled_erfc(z):
-    """erfc(z) * exp(z^2) for 1 <= z <= 8 (beyond 8, Phi is 1 to rounding on the side
-    that reaches here)."""
-    return _horner(z, ERFC_TOP[1:], ERFC_TOP[0]) / _horner(z, ERFC_BOTTOM, 1.0)
+def _erfc_parts(z):
+    """erfc(z) * exp(z^2) for 1 <= z <= 8 as (numerator, denominator) (beyond 8, Phi is
+    1 to rounding on the side that reaches here)."""
+    return _horner(z, ERFC_TOP[1:], ERFC_TOP[0]), _horner(z, ERFC_BOTTOM, 1.0)
 
 
 @njit(nogil=True, cache=True)
@@ -271,13 +269,13 @@ def exp_powers(scratch, n):
 
 @njit(inline="always")
 def _log_of_product(values):
-    """The sum of the logs of ``values``, each at least Phi(-10): one logarithm per
-    product of PRODUCT of them (none underflows), four products at a time so that their
-    multiplications overlap."""
+    """The sum of the logs of ``values``, each at least Phi(-10): products of PRODUCT of
+    them (none underflows), four at a time so that their multiplications overlap, kept
+    as a mantissa and a power of two, and one logarithm at the end."""
     n = values.shape[0]
     block = 4 * PRODUCT
     whole = n - n % block
-    total = 0.0
+    mantissa, power = 1.0, 0
     for start in range(0, whole, block):
         chunk = values[start : start + block]
         p0 = p1 = p2 = p3 = 1.0
@@ -286,21 +284,29 @@ def _log_of_product(values):
             p1 *= chunk[r + 1]
             p2 *= chunk[r + 2]
             p3 *= chunk[r + 3]
-        total += math.log(p0) + math.log(p1) + math.log(p2) + math.log(p3)
+        m0, e0 = math.frexp(p0)
+        m1, e1 = math.frexp(p1)
+        m2, e2 = math.frexp(p2)
+        m3, e3 = math.frexp(p3)
+        mantissa, e = math.frexp(mantissa * (m0 * m1) * (m2 * m3))
+        power += e0 + e1 + e2 + e3 + e
     for start in range(whole, n, PRODUCT):
         product = 1.0
         for i in range(start, min(start + PRODUCT, n)):
             product *= values[i]
-        total += math.log(product)
-    return total
+        mantissa, e = math.frexp(mantissa * product)
+        power += e
+    return math.log(mantissa) + power * LN2
 
 
 @njit(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
 def _normal_terms(sign, eta, lam, weight, scratch):
     """log L and the number of observations fitted exactly (beyond SEPARATED_INDEX on
     their own side), and each observation's signed inverse Mills ratio (``lam``) and
-    information weight, from the index ``eta``. Observations with t = sign * eta > -10 go through
-    branch-free loops that vectorize; the rare ones further out are redone exactly."""
+    information weight, from the index ``eta``. Observations with t = sign * eta > -10
+    go through branch-free loops that vectorize; the rare ones further out are redone
+    exactly. Phi(t) is worked out as a fraction (numerator over denominator) whichever
+    form applies, so that one division gives both it and the Mills ratio."""
     n = eta.shape[0]
     for i in range(n):
         t = sign[i] * eta[i]
@@ -308,32 +314,45 @@ def _normal_terms(sign, eta, lam, weight, scratch):
         exp_split(-0.5 * t * t, lam, scratch, i)
     exp_powers(scratch, n)
     separated = 0
+    wrong_side = 0  # observations with t <= -10, redone below
     for i in range(n):
         exact = sign[i] * eta[i]
         separated += exact > SEPARATED_INDEX
+        wrong_side += exact <= -10.0
         t = exact if exact > -10.0 else -10.0
         gauss = lam[i] * scratch[i]  # exp(-t^2 / 2)
         x = t * SQRT_HALF
+        # |x| < 1: Phi = 1/2 + erf(x) / 2 = (bottom + x top) / (2 bottom), erf's form
         inner = x if x < 1.0 else 1.0
         inner = inner if inner > -1.0 else -1.0
+        z = inner * inner
+        erf_bottom = _horner(z, ERF_BOTTOM, 1.0)
+        near_top = erf_bottom + inner * _horner(z, ERF_TOP[1:], ERF_TOP[0])
+        # beyond: the tail erfc(|x|) / 2 = gauss top / (2 bottom), erfc's form, is Phi
+        # for x < 0 and 1 - Phi for x > 0
         ax = abs(x)
         ax = ax if ax > 1.0 else 1.0
         ax = ax if ax < 8.0 else 8.0  # beyond, Phi is 1 to rounding or redone below
-        tail = 0.5 * gauss * _scaled_erfc(ax)
-        far = tail if x < 0.0 else 1.0 - tail
-        cdf = 0.5 + _half_erf(inner) if abs(x) < 1.0 else far
-        mills = gauss * INV_SQRT_2PI / cdf
+        erfc_top, erfc_bottom = _erfc_parts(ax)
+        tail_top = gauss * erfc_top
+        far_top = tail_top if x < 0.0 else 2.0 * erfc_bottom - tail_top
+        near = abs(x) < 1.0
+        top = near_top if near else far_top
+        bottom = 2.0 * (erf_bottom if near else erfc_bottom)
+        reciprocal = 1.0 / (top * bottom)
+        mills = gauss * INV_SQRT_2PI * bottom * bottom * reciprocal
         lam[i] = sign[i] * mills
         weight[i] = mills * (mills + t)
-        scratch[i] = cdf if exact > -10.0 else 1.0  # (counted exactly below)
+        scratch[i] = top * top * reciprocal if exact > -10.0 else 1.0  # (counted below)
     ll = _log_of_product(scratch)
-    for i in range(n):
-        t = sign[i] * eta[i]
-        if t <= -10.0:
-            ll += log_ndtr(t)
-            mills = inverse_mills(t)
-            lam[i] = sign[i] * mills
-            weight[i] = mills * (mills + t)
+    if wrong_side:
+        for i in range(n):
+            t = sign[i] * eta[i]
+            if t <= -10.0:
+                ll += log_ndtr(t)
+                mills = inverse_mills(t)
+                lam[i] = sign[i] * mills
+                weight[i] = mills * (mills + t)
     return ll, separated
 
 
@@ -428,18 +447,40 @@ def _index(X, keep, beta, eta):
 
 
 @njit(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
-def _pass(X, sign, keep, beta, eta, lam, weight, scratch, grad, info):
-    """One pass over the observations at ``beta``: index, log likelihood, inverse Mills
-    ratios, gradient and information (minus the Hessian). Returns the log likelihood and
-    how many observations are fitted exactly."""
-    _index(X, keep, beta, eta)
-    ll, separated = _normal_terms(sign, eta, lam, weight, scratch)
-    _score_and_information(X, keep, lam, weight, eta, scratch, grad, info)
+def _pass(X, sign, keep, eta, lam, weight, u, v, grad, info):
+    """One pass over the observations at the index ``eta``: log likelihood, inverse Mills
+    ratios, gradient and information (minus the Hessian), ``u`` and ``v`` scratch.
+    Returns the log likelihood and how many observations are fitted exactly."""
+    ll, separated = _normal_terms(sign, eta, lam, weight, u)
+    _score_and_information(X, keep, lam, weight, u, v, grad, info)
     return ll, separated
 
 
+@njit(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
+def _carried_pass(X, keep, eta, delta, lam, weight, u, v, grad, info):
+    """``_pass`` after a step that moves no index by more than LINEAR_INDEX_STEP, from
+    the last pass's terms carried along the step by their Taylor series to the square
+    (exact to the step's cube): per observation, in the index, lam' = -w,
+    w' = lam - w (2 lam + eta) and w'' = 2 w (w - 1) - w' (2 lam + eta). ``eta`` moves
+    by ``delta``; returns the change of the log likelihood less its first two terms
+    (-sum w' delta^3 / 6)."""
+    cubic = 0.0
+    for i in range(eta.shape[0]):
+        d = delta[i]
+        lam_i, w = lam[i], weight[i]
+        twice = 2.0 * lam_i + eta[i]
+        slope = lam_i - w * twice
+        bend = 2.0 * w * (w - 1.0) - slope * twice
+        lam[i] = lam_i - d * (w + 0.5 * d * slope)
+        weight[i] = w + d * (slope + 0.5 * d * bend)
+        eta[i] += d
+        cubic -= slope * d * d * d
+    _score_and_information(X, keep, lam, weight, u, v, grad, info)
+    return cubic / 6.0
+
+
 @njit(nogil=True, cache=True, error_model="numpy")
-def _constant_index_pass(X, sign, keep, index, eta, lam, weight, scratch, grad, info):
+def _constant_index_pass(X, sign, keep, index, eta, lam, weight, u, v, grad, info):
     """``_pass`` where every observation's index is ``index`` (a cold start: zeros, or a
     constant column at the base rate's quantile): the normal terms take two values, so
     they are worked out twice rather than once per observation."""
@@ -459,28 +500,32 @@ def _constant_index_pass(X, sign, keep, index, eta, lam, weight, scratch, grad, 
         event = sign[i] > 0.0
         lam[i] = mills_event if event else -mills_none
         weight[i] = weight_event if event else weight_none
-    _score_and_information(X, keep, lam, weight, eta, scratch, grad, info)
+        eta[i] = index
+    _score_and_information(X, keep, lam, weight, u, v, grad, info)
     return ll, separated
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
 def _cluster_scores(X, keep, lam, groups, n_groups):
-    """Each cluster's score, (kept columns, clusters): two columns per sweep, which
-    halves the reads of the codes and the Mills ratios."""
+    """Each cluster's score, (kept columns, clusters): four columns per sweep, which
+    quarters the reads of the codes and the Mills ratios."""
     m = keep.shape[0]
     n = X.shape[1]
     scores = np.zeros((m, n_groups))
     p = 0
-    while p + 2 <= m:
-        a, b = X[keep[p]], X[keep[p + 1]]
-        to_a, to_b = scores[p], scores[p + 1]
+    while p + 4 <= m:
+        a, b, c, d = X[keep[p]], X[keep[p + 1]], X[keep[p + 2]], X[keep[p + 3]]
+        to_a, to_b, to_c, to_d = scores[p], scores[p + 1], scores[p + 2], scores[p + 3]
         for i in range(n):
             g = groups[i]
-            to_a[g] += lam[i] * a[i]
-            to_b[g] += lam[i] * b[i]
-        p += 2
-    if p < m:
-        a, to_a = X[keep[p]], scores[p]
+            share = lam[i]
+            to_a[g] += share * a[i]
+            to_b[g] += share * b[i]
+            to_c[g] += share * c[i]
+            to_d[g] += share * d[i]
+        p += 4
+    for rest in range(p, m):
+        a, to_a = X[keep[rest]], scores[rest]
         for i in range(n):
             to_a[groups[i]] += lam[i] * a[i]
     return scores
@@ -506,20 +551,25 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
             current[j] = start[j]
             warm = True
     index = 0.0 if warm else _intercept_start(X, y, current)
-    eta = np.empty(n)
+    eta = np.empty(n)  # the index at ``current``
+    trial_eta = np.empty(n)
+    delta = np.empty(n)  # a step's change of the index
     lam = np.empty(n)
     weight = np.empty(n)
-    scratch = np.empty(n)
+    u = np.empty(n)
+    v = np.empty(n)
     grad = np.empty(k)
     info = np.empty((k, k))
     chol = np.zeros((k, k))
     step = np.empty(k)
+    by_column = np.zeros(k)  # the step by column, zero for dropped ones
     trial = np.empty(k)
     if warm:
-        ll, separated = _pass(X, sign, every, current, eta, lam, weight, scratch, grad, info)
+        _index(X, every, current, eta)
+        ll, separated = _pass(X, sign, every, eta, lam, weight, u, v, grad, info)
     else:
         ll, separated = _constant_index_pass(
-            X, sign, every, index, eta, lam, weight, scratch, grad, info
+            X, sign, every, index, eta, lam, weight, u, v, grad, info
         )
     keep = _independent(info, k)
     m = keep.shape[0]
@@ -531,9 +581,11 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
         for j in range(k):
             if not kept[j]:
                 current[j] = 0.0
-        ll, separated = _pass(X, sign, keep, current, eta, lam, weight, scratch, grad, info)
+        _index(X, keep, current, eta)
+        ll, separated = _pass(X, sign, keep, eta, lam, weight, u, v, grad, info)
     iterations = 0
     converged = False
+    moved_before = np.inf  # the largest change of an index in the step before
     while iterations < max_iter:
         iterations += 1
         if not _cholesky(info, m, chol):
@@ -552,16 +604,39 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
                 current[keep[p]] += step[p]
             converged = True
             break
+        for p in range(m):
+            by_column[keep[p]] = step[p]
+        _index(X, keep, by_column, delta)
+        moved = 0.0
+        for i in range(n):
+            moved = max(moved, abs(delta[i]))
+        if moved <= LINEAR_INDEX_STEP and moved**3 <= FINAL_INDEX_STEP * moved_before**2:
+            # Newton's steps shrink quadratically here (each about c times the square of
+            # the one before), so the next would move no index by FINAL_INDEX_STEP: this
+            # step is the last, and the pass after it is the last one's carried along
+            # the step. The log likelihood rises by half the gradient times the step,
+            # plus a cubic term.
+            gain = 0.0
+            for p in range(m):
+                gain += 0.5 * grad[p] * step[p]
+                current[keep[p]] += step[p]
+            ll += gain + _carried_pass(X, keep, eta, delta, lam, weight, u, v, grad, info)
+            converged = True
+            break
         scale = 1.0
         for _ in range(40):  # halve the step until the likelihood does not fall
             for j in range(k):
                 trial[j] = current[j]
             for p in range(m):
                 trial[keep[p]] = current[keep[p]] + scale * step[p]
-            new_ll, separated = _pass(X, sign, keep, trial, eta, lam, weight, scratch, grad, info)
+            for i in range(n):
+                trial_eta[i] = eta[i] + scale * delta[i]
+            new_ll, separated = _pass(X, sign, keep, trial_eta, lam, weight, u, v, grad, info)
             if new_ll >= ll - 1e-12 * abs(ll):
                 break
             scale *= 0.5
+        eta, trial_eta = trial_eta, eta
+        moved_before = scale * moved
         largest_step = 0.0
         largest = 0.0
         for p in range(m):
@@ -634,18 +709,20 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
 
 
 @njit(nogil=True, cache=True, parallel=True)
-def fit_many(X, y, groups, bounds, n_groups, starts, tol, max_iter, factor, beta, cov, out):
-    """Fit dataset ``d`` = observations ``bounds[d]:bounds[d+1]`` for every d, spread over
-    numba's threads. ``X`` holds the datasets' (k, n_d) designs one after another, flat,
-    so each is contiguous (the same machine code as one fit, so the same numbers);
-    ``groups`` are codes within each dataset, ``n_groups[d]`` of them. ``out[d]`` =
-    (log likelihood, iterations, flags)."""
+def fit_many(designs, y, groups, bounds, n_groups, starts, tol, max_iter, factor, beta, cov, out):
+    """Fit dataset ``d`` = ``designs[d]`` (n_d, k), observations ``bounds[d]:bounds[d+1]``
+    of ``y`` and ``groups`` (codes within each dataset, ``n_groups[d]`` of them), for
+    every d, spread over numba's threads. Each thread transposes a design just before it
+    fits it, so it is still in cache (the same machine code as one fit, so the same
+    numbers). ``out[d]`` = (log likelihood, iterations, flags)."""
     k = beta.shape[1]
     for d in prange(bounds.shape[0] - 1):
         lo = bounds[d]
         hi = bounds[d + 1]
+        X = np.empty((k, hi - lo))
+        _transpose_into(designs[np.int64(d)], X)
         ll, iterations, flags = fit_one(
-            X[k * lo : k * hi].reshape((k, hi - lo)),
+            X,
             y[lo:hi],
             groups[lo:hi],
             n_groups[d],
@@ -675,9 +752,16 @@ class ProbitFit:
 
 
 @njit(nogil=True, cache=True)
-def _count_codes(labels, codes):
-    """Small non-negative integer labels as codes 0..G-1 in label order; returns G."""
-    present = np.zeros(labels.max() + 1, dtype=np.int64)
+def _count_codes(labels, codes, limit):
+    """Integer labels in [0, limit) as codes 0..G-1 in label order; returns G, or -1 if a
+    label is outside (then they are sorted instead)."""
+    low, high = labels[0], labels[0]
+    for label in labels:
+        low = min(low, label)
+        high = max(high, label)
+    if low < 0 or high >= limit:
+        return -1
+    present = np.zeros(high + 1, dtype=np.int64)
     for label in labels:
         present[label] = 1
     total = 0
@@ -701,8 +785,10 @@ def cluster_codes(groups, n: int, out=None) -> tuple[np.ndarray, int]:
     labels = np.asarray(groups).ravel()
     if labels.size != n:
         raise ValueError(f"{labels.size} cluster labels for {n} observations: give one each")
-    if labels.dtype.kind in "iu" and labels.size and 0 <= labels.min() and labels.max() < 4 * n:
-        return codes, _count_codes(labels.astype(np.int64, copy=False), codes)
+    if labels.dtype.kind in "iu" and labels.size:
+        count = _count_codes(labels.astype(np.int64, copy=False), codes, 4 * n)
+        if count >= 0:
+            return codes, count
     names, inverse = np.unique(labels, return_inverse=True)
     codes[:] = inverse.ravel()
     return codes, len(names)
@@ -769,16 +855,23 @@ def fit_batch(
 ) -> ProbitFit:
     """Fit many datasets (sequences of (n_d, k) designs, 0/1 outcomes and cluster labels,
     one k) in one call spread over numba's threads."""
+    from numba.typed import List
+
     sizes = np.array([len(o) for o in outcomes], dtype=np.int64)
     k = np.shape(designs[0])[1]
+    by_rows = List()
+    for design, size in zip(designs, sizes, strict=True):
+        design = np.ascontiguousarray(design, dtype=np.float64)
+        if design.shape != (size, k):
+            raise ValueError(f"a design of shape {design.shape} where ({size}, {k}) fits")
+        by_rows.append(design)
     bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    X = np.empty(k * bounds[-1])
     codes = np.empty(bounds[-1], dtype=np.int64)
     clusters = np.zeros(len(sizes), dtype=np.int64)
-    for d, design in enumerate(designs):
+    for d in range(len(sizes)):
         lo, hi = bounds[d], bounds[d + 1]
-        column_major(design, out=X[k * lo : k * hi].reshape(k, hi - lo))
-        _, clusters[d] = cluster_codes(None if groups is None else groups[d], hi - lo, codes[lo:hi])
+        labels = None if groups is None else groups[d]
+        _, clusters[d] = cluster_codes(labels, hi - lo, codes[lo:hi])
     y = np.concatenate([np.asarray(o, dtype=np.float64) for o in outcomes])
     warm = np.full((len(sizes), k), np.nan)
     if starts is not None:
@@ -787,7 +880,7 @@ def fit_batch(
     cov = np.empty((len(sizes), k, k))
     out = np.empty((len(sizes), 3))
     fit_many(
-        X, y, codes, bounds, clusters, warm, tol, max_iter, _factor_code(factor), beta, cov, out
+        by_rows, y, codes, bounds, clusters, warm, tol, max_iter, _factor_code(factor), beta, cov, out
     )
     return ProbitFit(
         beta,

@@ -285,15 +285,18 @@ def test_figure_4_takes_the_correlations_of_a_store_point(tmp_path):
 
 
 @pytest.mark.parametrize("scale", [1.0, 40.0])
-def test_average_marginal_effects_equal_a_direct_mean_of_normal_densities(scale):
+@pytest.mark.parametrize("by_leader", [False, True])
+def test_average_marginal_effects_equal_a_direct_mean_of_normal_densities(scale, by_leader):
     """All five values at once (a recurrence between evenly spaced values), and at
     coefficients large enough to need the one-exponential-per-value route, against
-    scipy's density averaged directly."""
+    scipy's density averaged directly; Job Security different for every dyad, or shared
+    by a leader's dyads as in the simulated data."""
     from scipy.stats import norm
 
     rng = np.random.default_rng(3)
     n = 997
-    js, contig, rp = rng.uniform(size=n), (rng.uniform(size=n) < 0.15) * 1.0, rng.uniform(size=n)
+    js = np.repeat(rng.uniform(size=23), 45)[:n] if by_leader else rng.uniform(size=n)
+    contig, rp = (rng.uniform(size=n) < 0.15) * 1.0, rng.uniform(size=n)
     b = scale * np.array([-1.2, 0.11, 0.04, -0.46, 0.3, -0.2])
     out = np.empty(len(mc.ME_AT))
     mc.average_effects(b, js, contig, rp, out, np.empty((6, n)))

@@ -96,6 +96,10 @@ def test_cluster_labels_of_any_kind_get_the_same_codes_and_a_wrong_count_is_refu
     for labels in (leaders, leaders.astype(np.uint16), leaders.astype(float)):
         codes, count = probit.cluster_codes(labels, len(leaders))
         assert count == 4 and np.array_equal(codes, expected)
+    # integers outside 0..4n (negative, or too large to count) are sorted instead
+    for labels in (leaders - 5, leaders * 10**12):
+        codes, count = probit.cluster_codes(labels, len(leaders))
+        assert count == 4 and np.array_equal(codes, expected)
     with pytest.raises(ValueError, match="6 cluster labels for 7 observations"):
         probit.cluster_codes(leaders[:6], len(leaders))
 
@@ -207,3 +211,56 @@ def test_inverse_mills_ratio_against_scipy(z):
     assert abs(ours / reference - 1) < 1e-12
     if z > -30:
         assert abs(ours * ndtr(z) / np.exp(-0.5 * z * z) * np.sqrt(2 * np.pi) - 1) < 1e-12
+
+
+def test_the_normal_terms_of_a_pass_against_scipy():
+    """log L, the inverse Mills ratios and the information weights of a pass, over the
+    whole range an index takes (a length that leaves a remainder in every block)."""
+    from scipy.stats import norm
+
+    t = np.concatenate([np.linspace(-12.0, 9.0, 20011), [-10.0, -9.999, -1.4143, 1.4142]])
+    sign = np.where(np.arange(len(t)) % 3 == 0, -1.0, 1.0)
+    eta = sign * t
+    lam, weight, scratch = np.empty_like(t), np.empty_like(t), np.empty_like(t)
+    ll, separated = probit._normal_terms(sign, eta, lam, weight, scratch)
+    mills = np.exp(norm.logpdf(t) - scipy_log_ndtr(t))
+    assert abs(ll / scipy_log_ndtr(t).sum() - 1) < 1e-13
+    assert np.max(np.abs(lam / (sign * mills) - 1)) < 1e-13
+    assert np.max(np.abs(weight / (mills * (mills + t)) - 1)) < 1e-10
+    assert separated == np.sum(t > probit.SEPARATED_INDEX)
+
+
+def test_a_pass_carried_along_a_small_step_matches_a_full_pass_there():
+    """The last pass of a fit is the one before carried along the step to second order:
+    at a step moving indices by up to LINEAR_INDEX_STEP it matches a full pass at the
+    new point to the step's cube."""
+    X, y, g = dataset(9, k=6)
+    design = probit.column_major(X)
+    n = len(y)
+    sign = 2.0 * y - 1.0
+    keep = np.arange(6)
+    beta = probit.fit(X, y, g).beta + 0.05
+    rng = np.random.default_rng(0)
+    step = rng.normal(size=6)
+    delta = np.empty(n)
+    probit._index(design, keep, step, delta)
+    step *= probit.LINEAR_INDEX_STEP / np.abs(delta).max()
+    delta *= probit.LINEAR_INDEX_STEP / np.abs(delta).max()
+
+    def full_pass(at):
+        eta = np.empty(n)
+        probit._index(design, keep, at, eta)
+        terms = [np.empty(n) for _ in range(4)] + [np.empty(6), np.empty((6, 6))]
+        ll, _ = probit._pass(design, sign, keep, eta, *terms)
+        return eta, terms, ll
+
+    eta, terms, ll = full_pass(beta)
+    gradient, information = terms[4].copy(), terms[5].copy()
+    cubic = probit._carried_pass(design, keep, eta, delta, *terms)
+    eta_after, after, ll_after = full_pass(beta + step)
+    carried_ll = ll + gradient @ step - 0.5 * step @ information @ step + cubic
+    assert abs(carried_ll / ll_after - 1) < 1e-14
+    assert np.max(np.abs(eta - eta_after)) < 1e-13
+    for ours, exact in ((terms[0], after[0]), (terms[1], after[1])):  # lam, weight
+        assert np.max(np.abs(ours - exact) / np.abs(exact).max()) < 1e-12
+    assert np.max(np.abs(terms[5] / after[5] - 1)) < 1e-12  # the information
