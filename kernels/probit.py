@@ -446,6 +446,46 @@ def _index(X, keep, beta, eta):
             eta[i] += b * row[i]
 
 
+@njit(nogil=True, cache=True)
+def _information_norm(info, m, vector):
+    """vector' info vector: the sum of w_i (x_i' vector)^2, a step's size in the index
+    weighted as the likelihood's curvature weighs it."""
+    total = 0.0
+    for p in range(m):
+        for q in range(m):
+            total += vector[p] * info[p, q] * vector[q]
+    return total
+
+
+@njit(nogil=True, cache=True)
+def _index_step(X, keep, m, step, by_column, delta):
+    """delta = the index's change along ``step`` (by kept column); returns its largest
+    size."""
+    for p in range(m):
+        by_column[keep[p]] = step[p]
+    _index(X, keep, by_column, delta)
+    moved = 0.0
+    for i in range(delta.shape[0]):
+        moved = max(moved, abs(delta[i]))
+    return moved
+
+
+@njit(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
+def _third_order(X, keep, eta, lam, weight, delta, scratch, out):
+    """The gradient's second-order change along a step that moves the index by
+    ``delta``: out = sum_i w'_i delta_i^2 x_i over the kept columns (w' = lam - w (2 lam
+    + eta), the information weight's derivative in the index)."""
+    n = eta.shape[0]
+    for i in range(n):
+        scratch[i] = (lam[i] - weight[i] * (2.0 * lam[i] + eta[i])) * delta[i] * delta[i]
+    for p in range(keep.shape[0]):
+        row = X[keep[p]]
+        total = 0.0
+        for i in range(n):
+            total += scratch[i] * row[i]
+        out[p] = total
+
+
 @njit(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
 def _pass(X, sign, keep, eta, lam, weight, u, v, grad, info):
     """One pass over the observations at the index ``eta``: log likelihood, inverse Mills
@@ -563,6 +603,8 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
     chol = np.zeros((k, k))
     step = np.empty(k)
     by_column = np.zeros(k)  # the step by column, zero for dropped ones
+    third = np.empty(k)
+    correction = np.empty(k)
     trial = np.empty(k)
     if warm:
         _index(X, every, current, eta)
@@ -604,21 +646,29 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
                 current[keep[p]] += step[p]
             converged = True
             break
-        for p in range(m):
-            by_column[keep[p]] = step[p]
-        _index(X, keep, by_column, delta)
-        moved = 0.0
-        for i in range(n):
-            moved = max(moved, abs(delta[i]))
+        moved = _index_step(X, keep, m, step, by_column, delta)
+        # Chebyshev's third-order step: the Newton step less half the information's
+        # inverse times the gradient's second-order change along it (cubic convergence
+        # for two more indices and k sums: a pass fewer in most fits). Taken only while
+        # the correction is at most half the Newton step, measured by the information.
+        _third_order(X, keep, eta, lam, weight, delta, u, third)
+        _solve(chol, m, third, correction)
+        if _information_norm(info, m, correction) <= _information_norm(info, m, step):
+            for p in range(m):
+                step[p] -= 0.5 * correction[p]
+            moved = _index_step(X, keep, m, step, by_column, delta)
         if moved <= LINEAR_INDEX_STEP and moved**3 <= FINAL_INDEX_STEP * moved_before**2:
-            # Newton's steps shrink quadratically here (each about c times the square of
-            # the one before), so the next would move no index by FINAL_INDEX_STEP: this
-            # step is the last, and the pass after it is the last one's carried along
-            # the step. The log likelihood rises by half the gradient times the step,
-            # plus a cubic term.
+            # The steps shrink at least quadratically here (each about c times the square
+            # of the one before), so the next would move no index by FINAL_INDEX_STEP:
+            # this step is the last, and the pass after it is the last one's carried
+            # along the step. The log likelihood changes by its Taylor series in the
+            # step: the gradient's and the information's terms, then a cubic one.
             gain = 0.0
             for p in range(m):
-                gain += 0.5 * grad[p] * step[p]
+                gain += grad[p] * step[p]
+                for q in range(m):
+                    gain -= 0.5 * step[p] * info[p, q] * step[q]
+            for p in range(m):
                 current[keep[p]] += step[p]
             ll += gain + _carried_pass(X, keep, eta, delta, lam, weight, u, v, grad, info)
             converged = True

@@ -264,3 +264,44 @@ def test_a_pass_carried_along_a_small_step_matches_a_full_pass_there():
     for ours, exact in ((terms[0], after[0]), (terms[1], after[1])):  # lam, weight
         assert np.max(np.abs(ours - exact) / np.abs(exact).max()) < 1e-12
     assert np.max(np.abs(terms[5] / after[5] - 1)) < 1e-12  # the information
+
+
+def test_the_third_order_term_is_the_gradients_second_order_change():
+    """Chebyshev's step uses T(s, s) = sum_i w'_i (x_i' s)^2 x_i: the gradient at beta + s
+    is g - H s - T(s, s) / 2 to the step's cube."""
+    X, y, g = dataset(12, k=6)
+    design = probit.column_major(X)
+    n = len(y)
+    sign = 2.0 * y - 1.0
+    keep = np.arange(6)
+    beta = probit.fit(X, y, g).beta + 0.1
+    step = np.random.default_rng(1).normal(size=6)
+
+    def full_pass(at):
+        eta = np.empty(n)
+        probit._index(design, keep, at, eta)
+        terms = [np.empty(n) for _ in range(4)] + [np.empty(6), np.empty((6, 6))]
+        probit._pass(design, sign, keep, eta, *terms)
+        return eta, terms
+
+    gaps = []
+    for size in (1e-2, 1e-3):
+        s = step * size / np.abs(X @ step).max()
+        eta, (lam, weight, _, _, gradient, information) = full_pass(beta)
+        delta = X @ s
+        third = np.empty(6)
+        probit._third_order(design, keep, eta, lam, weight, delta, np.empty(n), third)
+        _, after = full_pass(beta + s)
+        predicted = gradient - information @ s - 0.5 * third
+        gaps.append(np.abs(after[4] - predicted).max() / np.abs(third).max())
+    # the remainder is third order: relative to T (second order) it shrinks with the step
+    assert gaps[0] < 0.05 and gaps[1] < gaps[0] / 5
+
+
+def test_cold_paper_shaped_fits_take_three_or_four_steps():
+    """Chebyshev's steps converge cubically: from the base rate's quantile a paper-shaped
+    fit takes a cheap pass, two or three full ones and the carried one."""
+    designs, outcomes, groups = zip(*(dataset(seed) for seed in range(20)), strict=True)
+    fits = probit.fit_batch(designs, outcomes, groups)
+    assert not fits.flags.any()
+    assert fits.iterations.max() <= 4  # Newton's steps took 5 or 6 here
