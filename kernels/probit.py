@@ -929,9 +929,8 @@ def fit_batch(
     beta = np.empty((len(sizes), k))
     cov = np.empty((len(sizes), k, k))
     out = np.empty((len(sizes), 3))
-    fit_many(
-        by_rows, y, codes, bounds, clusters, warm, tol, max_iter, _factor_code(factor), beta, cov, out
-    )
+    code = _factor_code(factor)
+    fit_many(by_rows, y, codes, bounds, clusters, warm, tol, max_iter, code, beta, cov, out)
     return ProbitFit(
         beta,
         cov,

@@ -2,6 +2,8 @@
 covariances on seeded datasets of the paper's shape and on hard cases; the tails of
 log Phi and the inverse Mills ratio against scipy."""
 
+import functools
+
 import numpy as np
 import pytest
 import statsmodels.api as sm
@@ -230,29 +232,29 @@ def test_the_normal_terms_of_a_pass_against_scipy():
     assert separated == np.sum(t > probit.SEPARATED_INDEX)
 
 
+def _full_pass(X, y, at):
+    """A kernel pass over (X, y) at coefficients ``at``: the index, the terms
+    [lam, weight, scratch, scratch, gradient, information] and the log likelihood."""
+    n, k = X.shape
+    eta = np.empty(n)
+    probit._index(probit.column_major(X), np.arange(k), at, eta)
+    terms = [np.empty(n) for _ in range(4)] + [np.empty(k), np.empty((k, k))]
+    ll, _ = probit._pass(probit.column_major(X), 2.0 * y - 1.0, np.arange(k), eta, *terms)
+    return eta, terms, ll
+
+
 def test_a_pass_carried_along_a_small_step_matches_a_full_pass_there():
     """The last pass of a fit is the one before carried along the step to second order:
     at a step moving indices by up to LINEAR_INDEX_STEP it matches a full pass at the
     new point to the step's cube."""
     X, y, g = dataset(9, k=6)
     design = probit.column_major(X)
-    n = len(y)
-    sign = 2.0 * y - 1.0
     keep = np.arange(6)
     beta = probit.fit(X, y, g).beta + 0.05
-    rng = np.random.default_rng(0)
-    step = rng.normal(size=6)
-    delta = np.empty(n)
-    probit._index(design, keep, step, delta)
-    step *= probit.LINEAR_INDEX_STEP / np.abs(delta).max()
-    delta *= probit.LINEAR_INDEX_STEP / np.abs(delta).max()
-
-    def full_pass(at):
-        eta = np.empty(n)
-        probit._index(design, keep, at, eta)
-        terms = [np.empty(n) for _ in range(4)] + [np.empty(6), np.empty((6, 6))]
-        ll, _ = probit._pass(design, sign, keep, eta, *terms)
-        return eta, terms, ll
+    step = np.random.default_rng(0).normal(size=6)
+    step *= probit.LINEAR_INDEX_STEP / np.abs(X @ step).max()
+    delta = X @ step
+    full_pass = functools.partial(_full_pass, X, y)
 
     eta, terms, ll = full_pass(beta)
     gradient, information = terms[4].copy(), terms[5].copy()
@@ -270,28 +272,17 @@ def test_the_third_order_term_is_the_gradients_second_order_change():
     """Chebyshev's step uses T(s, s) = sum_i w'_i (x_i' s)^2 x_i: the gradient at beta + s
     is g - H s - T(s, s) / 2 to the step's cube."""
     X, y, g = dataset(12, k=6)
-    design = probit.column_major(X)
-    n = len(y)
-    sign = 2.0 * y - 1.0
-    keep = np.arange(6)
     beta = probit.fit(X, y, g).beta + 0.1
     step = np.random.default_rng(1).normal(size=6)
-
-    def full_pass(at):
-        eta = np.empty(n)
-        probit._index(design, keep, at, eta)
-        terms = [np.empty(n) for _ in range(4)] + [np.empty(6), np.empty((6, 6))]
-        probit._pass(design, sign, keep, eta, *terms)
-        return eta, terms
-
     gaps = []
     for size in (1e-2, 1e-3):
         s = step * size / np.abs(X @ step).max()
-        eta, (lam, weight, _, _, gradient, information) = full_pass(beta)
-        delta = X @ s
+        eta, (lam, weight, _, _, gradient, information), _ = _full_pass(X, y, beta)
         third = np.empty(6)
-        probit._third_order(design, keep, eta, lam, weight, delta, np.empty(n), third)
-        _, after = full_pass(beta + s)
+        probit._third_order(
+            probit.column_major(X), np.arange(6), eta, lam, weight, X @ s, np.empty(len(y)), third
+        )
+        _, after, _ = _full_pass(X, y, beta + s)
         predicted = gradient - information @ s - 0.5 * third
         gaps.append(np.abs(after[4] - predicted).max() / np.abs(third).max())
     # the remainder is third order: relative to T (second order) it shrinks with the step
