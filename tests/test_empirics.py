@@ -262,6 +262,14 @@ def test_fit_command_prints_the_table_and_writes_netcdf(tmp_path):
 
     with xr.open_dataset(out) as back:
         assert back.sizes["term"] == 3
+        estimates = back.estimate.values
+    # the covariates may also come one option each
+    repeated = ["--x", "job_security", "--x", "pref_divergence", "--cluster", "leader"]
+    data = ["empirics", "fit", str(tmp_path / "d.csv"), "--y", "coalition"]
+    result = CliRunner().invoke(main, [*data, *repeated, "--netcdf", str(out)])
+    assert result.exit_code == 0, result.output
+    with xr.open_dataset(out) as back:
+        assert np.array_equal(back.estimate.values, estimates)
 
 
 def test_a_fit_of_your_own_data_gives_the_figure_its_covariance(tmp_path):

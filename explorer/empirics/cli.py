@@ -32,9 +32,11 @@ def tables(key, as_json, markdown) -> None:
     click.echo(render.as_json(data) if as_json else render.render(data, markdown=markdown))
 
 
-def _columns(ctx, param, text):
-    if text is None:
+def _columns(ctx, param, given):
+    """Column names from one or more comma-separated values (``--x a,b --x c``)."""
+    if not given:
         return None
+    text = ",".join(given)
     names = [c.strip() for c in text.split(",") if c.strip()]
     if not names:
         raise click.BadParameter(f"{text!r} names no columns; write e.g. --x a,b,c")
@@ -48,8 +50,9 @@ def _columns(ctx, param, text):
     "--x",
     "covariates",
     required=True,
+    multiple=True,
     callback=_columns,
-    help="Covariate columns, comma-separated (a constant is added).",
+    help="Covariate columns, comma-separated or the option repeated (a constant is added).",
 )
 @click.option("--cluster", help="Cluster SEs by this column (default: model-based SEs).")
 @click.option(
