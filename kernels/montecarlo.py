@@ -146,7 +146,7 @@ def average_effects(b, js, contig, rp, out, work):
     observation instead of one per value: the values are evenly spaced, so with the index
     a + v h at the v-th, phi's factor exp(-(a + v h)^2 / 2) follows from the one before
     times exp(-h a - h^2 / 2) exp(-h^2)^v, the last the same for a leader's dyads.
-    ``work``: six rows as long as the data.
+    ``work``: five rows as long as the data.
     Coefficients that put some index beyond SAFE_INDEX (or its step beyond SAFE_STEP)
     take one exponential per value instead, where no factor can overflow."""
     n = js.shape[0]
@@ -388,7 +388,7 @@ def replicate_solver(
         leader_alpha = np.empty(most)
         leader_theta = np.empty(most)
         dyad_p_lp = np.empty(most)
-        work = np.empty((6, most))
+        work = np.empty((5, most))
         effects = np.empty(n_me)
         far_center = math.exp(cost_location)  # P's typical cost, and a contiguous P's
         near_center = math.exp(cost_location - contiguity_effect)

@@ -41,7 +41,7 @@ SEPARATED_INDEX = 8.3
 FINAL_STEP = 1e-10  # relative size of a Newton step taken as the last, with no new pass
 # A step that moves no index by more than this, in the quadratic phase, is the last, and
 # its pass the one before carried along it to second order (exact to 1e-12).
-LINEAR_INDEX_STEP = 1e-4
+CARRIED_INDEX_STEP = 1e-4
 FINAL_INDEX_STEP = 1e-10  # how far the step after the last may move an index
 ALIAS_TOLERANCE = 1e-10  # a column whose Gram residual is below this share of its norm
 PRODUCT = 12  # Phi(-10)^12 > 1e-280: twelve probabilities multiply without underflow
@@ -498,7 +498,7 @@ def _pass(X, sign, keep, eta, lam, weight, u, v, grad, info):
 
 @njit(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
 def _carried_pass(X, keep, eta, delta, lam, weight, u, v, grad, info):
-    """``_pass`` after a step that moves no index by more than LINEAR_INDEX_STEP, from
+    """``_pass`` after a step that moves no index by more than CARRIED_INDEX_STEP, from
     the last pass's terms carried along the step by their Taylor series to the square
     (exact to the step's cube): per observation, in the index, lam' = -w,
     w' = lam - w (2 lam + eta) and w'' = 2 w (w - 1) - w' (2 lam + eta). ``eta`` moves
@@ -657,7 +657,7 @@ def fit_one(X, y, groups, n_groups, start, tol, max_iter, factor, beta, cov):
             for p in range(m):
                 step[p] -= 0.5 * correction[p]
             moved = _index_step(X, keep, m, step, by_column, delta)
-        if moved <= LINEAR_INDEX_STEP and moved**3 <= FINAL_INDEX_STEP * moved_before**2:
+        if moved <= CARRIED_INDEX_STEP and moved**3 <= FINAL_INDEX_STEP * moved_before**2:
             # The steps shrink at least quadratically here (each about c times the square
             # of the one before), so the next would move no index by FINAL_INDEX_STEP:
             # this step is the last, and the pass after it is the last one's carried

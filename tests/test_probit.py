@@ -245,14 +245,14 @@ def _full_pass(X, y, at):
 
 def test_a_pass_carried_along_a_small_step_matches_a_full_pass_there():
     """The last pass of a fit is the one before carried along the step to second order:
-    at a step moving indices by up to LINEAR_INDEX_STEP it matches a full pass at the
+    at a step moving indices by up to CARRIED_INDEX_STEP it matches a full pass at the
     new point to the step's cube."""
     X, y, g = dataset(9, k=6)
     design = probit.column_major(X)
     keep = np.arange(6)
     beta = probit.fit(X, y, g).beta + 0.05
     step = np.random.default_rng(0).normal(size=6)
-    step *= probit.LINEAR_INDEX_STEP / np.abs(X @ step).max()
+    step *= probit.CARRIED_INDEX_STEP / np.abs(X @ step).max()
     delta = X @ step
     full_pass = functools.partial(_full_pass, X, y)
 
